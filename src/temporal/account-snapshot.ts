@@ -1,0 +1,73 @@
+import type { ApiKey, CustomRole, ServiceAccount, User, UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import type { CallOptions, Page, PageRequest, TemporalClient } from "./client.js";
+import { createSharedFetches } from "./shared-fetches.js";
+
+/** ListSource is one list endpoint seen through a snapshot. */
+export interface ListSource<T> {
+  /** One upstream page ("" = the first). */
+  page(token: string, signal?: AbortSignal): Promise<Page<T>>;
+  /** Every item, walking the pages once. */
+  all(signal?: AbortSignal): Promise<T[]>;
+}
+
+/**
+ * AccountSnapshot is a view of the account's lists in which each upstream page is fetched at most
+ * once, however many callers (and concurrent callers) ask for it. A sync uses one snapshot from
+ * start to end, so its resources and grants come from the same data and no list is read twice.
+ */
+export interface AccountSnapshot {
+  readonly users: ListSource<User>;
+  readonly serviceAccounts: ListSource<ServiceAccount>;
+  readonly groups: ListSource<UserGroup>;
+  readonly namespaces: ListSource<Namespace>;
+  readonly customRoles: ListSource<CustomRole>;
+  readonly apiKeys: ListSource<ApiKey>;
+  groupMembers(groupId: string): ListSource<UserGroupMember>;
+  /** derive computes a value from the snapshot (an index, say) once and shares it. */
+  derive<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** dispose cancels in-flight fetches and drops everything held. */
+  dispose(): void;
+}
+
+type PageFetcher<T> = (page: PageRequest, opts: CallOptions) => Promise<Page<T>>;
+
+/** createAccountSnapshot makes an empty snapshot over a client; it fetches lazily. */
+export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
+  const shared = createSharedFetches();
+
+  function source<T>(name: string, fetchPage: PageFetcher<T>): ListSource<T> {
+    const page = (token: string, signal?: AbortSignal) =>
+      shared.get(`${name}\u0000${token}`, (s) => fetchPage({ pageToken: token || undefined }, { signal: s }), signal);
+    return {
+      page,
+      all: (signal) =>
+        shared.get(
+          `${name}\u0000*`,
+          async (s) => {
+            const items: T[] = [];
+            let token = "";
+            do {
+              const p = await page(token, s);
+              for (const item of p.items) items.push(item);
+              token = p.nextPageToken;
+            } while (token);
+            return items;
+          },
+          signal,
+        ),
+    };
+  }
+
+  return {
+    users: source("users", client.listUsers),
+    serviceAccounts: source("service-accounts", client.listServiceAccounts),
+    groups: source("groups", client.listUserGroups),
+    namespaces: source("namespaces", client.listNamespaces),
+    customRoles: source("custom-roles", client.listCustomRoles),
+    apiKeys: source("api-keys", client.listApiKeys),
+    groupMembers: (groupId) => source(`members/${groupId}`, (page, opts) => client.listUserGroupMembers(groupId, page, opts)),
+    derive: (key, compute, signal) => shared.get(`derived\u0000${key}`, compute, signal),
+    dispose: () => shared.dispose(),
+  };
+}

@@ -1,0 +1,331 @@
+import { create, fromJson, toJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { Account } from "../gen/temporal/api/cloud/account/v1/message_pb.js";
+import {
+  AddUserGroupMemberRequestSchema,
+  AddUserGroupMemberResponseSchema,
+  CreateUserRequestSchema,
+  CreateUserResponseSchema,
+  DeleteApiKeyResponseSchema,
+  DeleteUserResponseSchema,
+  GetAccountResponseSchema,
+  GetApiKeyResponseSchema,
+  GetApiKeysResponseSchema,
+  GetAsyncOperationResponseSchema,
+  GetCurrentIdentityResponseSchema,
+  GetCustomRoleResponseSchema,
+  GetCustomRolesResponseSchema,
+  GetNamespaceResponseSchema,
+  GetNamespacesResponseSchema,
+  GetServiceAccountNamespaceAssignmentsResponseSchema,
+  GetServiceAccountResponseSchema,
+  GetServiceAccountsResponseSchema,
+  GetUserGroupMembersResponseSchema,
+  GetUserGroupNamespaceAssignmentsResponseSchema,
+  GetUserGroupResponseSchema,
+  GetUserGroupsResponseSchema,
+  GetUserNamespaceAssignmentsResponseSchema,
+  GetUserResponseSchema,
+  GetUsersResponseSchema,
+  RemoveUserGroupMemberRequestSchema,
+  RemoveUserGroupMemberResponseSchema,
+  SetServiceAccountNamespaceAccessRequestSchema,
+  SetServiceAccountNamespaceAccessResponseSchema,
+  SetUserGroupNamespaceAccessRequestSchema,
+  SetUserGroupNamespaceAccessResponseSchema,
+  SetUserNamespaceAccessRequestSchema,
+  SetUserNamespaceAccessResponseSchema,
+  UpdateServiceAccountRequestSchema,
+  UpdateServiceAccountResponseSchema,
+  UpdateUserGroupRequestSchema,
+  UpdateUserGroupResponseSchema,
+  UpdateUserRequestSchema,
+  UpdateUserResponseSchema,
+  type GetCurrentIdentityResponse,
+} from "../gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
+import type {
+  ApiKey,
+  CustomRole,
+  NamespaceAccess,
+  ServiceAccount,
+  ServiceAccountNamespaceAssignment,
+  ServiceAccountSpec,
+  User,
+  UserGroup,
+  UserGroupMember,
+  UserGroupNamespaceAssignment,
+  UserGroupSpec,
+  UserNamespaceAssignment,
+  UserSpec,
+} from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
+import { TemporalApiError } from "./errors.js";
+import type { Transport } from "./transport.js";
+
+/** MAX_PAGE_SIZE is the largest page the API serves; every list call asks for it. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** Page is one page of a list endpoint; nextPageToken is "" on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+/** PageRequest selects a page of a list endpoint. */
+export interface PageRequest {
+  pageToken?: string;
+  pageSize?: number;
+}
+
+/** CallOptions carries the caller's cancellation signal. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** WriteOptions identifies one logical mutation: its idempotency key and the version it was read at. */
+export interface WriteOptions extends CallOptions {
+  /** asyncOperationId: the same value on every retry of one logical change. */
+  operationId: string;
+  resourceVersion: string;
+}
+
+/**
+ * TemporalClient is a typed client of the Temporal Cloud Ops HTTP API. Every list method fetches
+ * exactly one page (callers decide how far to walk); every mutation returns the async operation
+ * it started, to be awaited with awaitOperation.
+ */
+export interface TemporalClient {
+  getCurrentIdentity(opts?: CallOptions): Promise<GetCurrentIdentityResponse>;
+  getAccount(opts?: CallOptions): Promise<Account>;
+
+  listUsers(page: PageRequest & { email?: string; namespace?: string }, opts?: CallOptions): Promise<Page<User>>;
+  getUser(userId: string, opts?: CallOptions): Promise<User>;
+  createUser(spec: MessageInitShape<typeof CreateUserRequestSchema>["spec"], opts: { operationId: string } & CallOptions): Promise<{ userId: string; operation: AsyncOperation }>;
+  updateUser(userId: string, spec: UserSpec, opts: WriteOptions): Promise<AsyncOperation>;
+  deleteUser(userId: string, opts: WriteOptions): Promise<AsyncOperation>;
+  setUserNamespaceAccess(namespace: string, userId: string, access: NamespaceAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+
+  listNamespaces(page: PageRequest, opts?: CallOptions): Promise<Page<Namespace>>;
+  getNamespace(namespace: string, opts?: CallOptions): Promise<Namespace>;
+
+  listUserGroups(page: PageRequest, opts?: CallOptions): Promise<Page<UserGroup>>;
+  getUserGroup(groupId: string, opts?: CallOptions): Promise<UserGroup>;
+  updateUserGroup(groupId: string, spec: UserGroupSpec, opts: WriteOptions): Promise<AsyncOperation>;
+  setUserGroupNamespaceAccess(namespace: string, groupId: string, access: NamespaceAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+  listUserGroupMembers(groupId: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserGroupMember>>;
+  addUserGroupMember(groupId: string, userId: string, opts: { operationId: string } & CallOptions): Promise<AsyncOperation>;
+  removeUserGroupMember(groupId: string, userId: string, opts: { operationId: string } & CallOptions): Promise<AsyncOperation>;
+
+  listServiceAccounts(page: PageRequest, opts?: CallOptions): Promise<Page<ServiceAccount>>;
+  getServiceAccount(serviceAccountId: string, opts?: CallOptions): Promise<ServiceAccount>;
+  updateServiceAccount(serviceAccountId: string, spec: ServiceAccountSpec, opts: WriteOptions): Promise<AsyncOperation>;
+  setServiceAccountNamespaceAccess(namespace: string, serviceAccountId: string, access: NamespaceAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+
+  listApiKeys(page: PageRequest, opts?: CallOptions): Promise<Page<ApiKey>>;
+  getApiKey(keyId: string, opts?: CallOptions): Promise<ApiKey>;
+  deleteApiKey(keyId: string, opts: WriteOptions): Promise<AsyncOperation>;
+
+  listCustomRoles(page: PageRequest, opts?: CallOptions): Promise<Page<CustomRole>>;
+  getCustomRole(roleId: string, opts?: CallOptions): Promise<CustomRole>;
+
+  listUserNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserNamespaceAssignment>>;
+  listServiceAccountNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<ServiceAccountNamespaceAssignment>>;
+  listUserGroupNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserGroupNamespaceAssignment>>;
+
+  getAsyncOperation(operationId: string, opts?: CallOptions): Promise<AsyncOperation>;
+}
+
+/** createTemporalClient builds a TemporalClient on a transport. */
+export function createTemporalClient(transport: Transport): TemporalClient {
+  const seg = encodeURIComponent;
+
+  async function get<S extends DescMessage>(schema: S, path: string, query: Record<string, string | number | undefined>, opts?: CallOptions) {
+    return parse(schema, await transport.call({ method: "GET", path, query, signal: opts?.signal }), path);
+  }
+
+  /** post sends a request message as JSON; fields bound in the path are left out of the body. */
+  async function post<Req extends DescMessage, Res extends DescMessage>(
+    reqSchema: Req,
+    resSchema: Res,
+    path: string,
+    init: MessageInitShape<Req>,
+    pathFields: string[],
+    opts?: CallOptions,
+  ) {
+    const body = toJson(reqSchema, create(reqSchema, init)) as Record<string, JsonValue>;
+    for (const field of pathFields) delete body[field];
+    return parse(resSchema, await transport.call({ method: "POST", path, body, signal: opts?.signal }), path);
+  }
+
+  async function del<S extends DescMessage>(schema: S, path: string, opts: WriteOptions) {
+    const query = { resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+    return parse(schema, await transport.call({ method: "DELETE", path, query, signal: opts.signal }), path);
+  }
+
+  const pageQuery = (page: PageRequest) => ({ pageSize: page.pageSize ?? MAX_PAGE_SIZE, pageToken: page.pageToken });
+  const operation = (res: { asyncOperation?: AsyncOperation }, path: string) => {
+    if (!res.asyncOperation) throw invalidResponse(path, "no asyncOperation in the response");
+    return res.asyncOperation;
+  };
+
+  return {
+    getCurrentIdentity: (opts) => get(GetCurrentIdentityResponseSchema, "/cloud/current-identity", {}, opts),
+    async getAccount(opts) {
+      const res = await get(GetAccountResponseSchema, "/cloud/account", {}, opts);
+      if (!res.account?.id) throw invalidResponse("/cloud/account", "no account id in the response");
+      return res.account;
+    },
+
+    async listUsers(page, opts) {
+      const res = await get(GetUsersResponseSchema, "/cloud/users", { ...pageQuery(page), email: page.email, namespace: page.namespace }, opts);
+      return { items: res.users, nextPageToken: res.nextPageToken };
+    },
+    async getUser(userId, opts) {
+      const path = `/cloud/users/${seg(userId)}`;
+      return required((await get(GetUserResponseSchema, path, {}, opts)).user, path);
+    },
+    async createUser(spec, opts) {
+      const path = "/cloud/users";
+      const res = await post(CreateUserRequestSchema, CreateUserResponseSchema, path, { spec, asyncOperationId: opts.operationId }, [], opts);
+      return { userId: res.userId, operation: operation(res, path) };
+    },
+    async updateUser(userId, spec, opts) {
+      const path = `/cloud/users/${seg(userId)}`;
+      const init = { userId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post(UpdateUserRequestSchema, UpdateUserResponseSchema, path, init, ["userId"], opts), path);
+    },
+    async deleteUser(userId, opts) {
+      const path = `/cloud/users/${seg(userId)}`;
+      return operation(await del(DeleteUserResponseSchema, path, opts), path);
+    },
+    async setUserNamespaceAccess(namespace, userId, access, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}/users/${seg(userId)}/access`;
+      const init = { namespace, userId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post(SetUserNamespaceAccessRequestSchema, SetUserNamespaceAccessResponseSchema, path, init, ["namespace", "userId"], opts), path);
+    },
+
+    async listNamespaces(page, opts) {
+      const res = await get(GetNamespacesResponseSchema, "/cloud/namespaces", pageQuery(page), opts);
+      return { items: res.namespaces, nextPageToken: res.nextPageToken };
+    },
+    async getNamespace(namespace, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}`;
+      return required((await get(GetNamespaceResponseSchema, path, {}, opts)).namespace, path);
+    },
+
+    async listUserGroups(page, opts) {
+      const res = await get(GetUserGroupsResponseSchema, "/cloud/user-groups", pageQuery(page), opts);
+      return { items: res.groups, nextPageToken: res.nextPageToken };
+    },
+    async getUserGroup(groupId, opts) {
+      const path = `/cloud/user-groups/${seg(groupId)}`;
+      return required((await get(GetUserGroupResponseSchema, path, {}, opts)).group, path);
+    },
+    async updateUserGroup(groupId, spec, opts) {
+      const path = `/cloud/user-groups/${seg(groupId)}`;
+      const init = { groupId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post(UpdateUserGroupRequestSchema, UpdateUserGroupResponseSchema, path, init, ["groupId"], opts), path);
+    },
+    async setUserGroupNamespaceAccess(namespace, groupId, access, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}/user-groups/${seg(groupId)}/access`;
+      const init = { namespace, groupId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post(SetUserGroupNamespaceAccessRequestSchema, SetUserGroupNamespaceAccessResponseSchema, path, init, ["namespace", "groupId"], opts), path);
+    },
+    async listUserGroupMembers(groupId, page, opts) {
+      const res = await get(GetUserGroupMembersResponseSchema, `/cloud/user-groups/${seg(groupId)}/members`, pageQuery(page), opts);
+      return { items: res.members, nextPageToken: res.nextPageToken };
+    },
+    async addUserGroupMember(groupId, userId, opts) {
+      const path = `/cloud/user-groups/${seg(groupId)}/members`;
+      const init = { groupId, memberId: { memberType: { case: "userId" as const, value: userId } }, asyncOperationId: opts.operationId };
+      return operation(await post(AddUserGroupMemberRequestSchema, AddUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
+    },
+    async removeUserGroupMember(groupId, userId, opts) {
+      const path = `/cloud/user-groups/${seg(groupId)}/remove-member`;
+      const init = { groupId, memberId: { memberType: { case: "userId" as const, value: userId } }, asyncOperationId: opts.operationId };
+      return operation(await post(RemoveUserGroupMemberRequestSchema, RemoveUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
+    },
+
+    async listServiceAccounts(page, opts) {
+      const res = await get(GetServiceAccountsResponseSchema, "/cloud/service-accounts", pageQuery(page), opts);
+      return { items: res.serviceAccount, nextPageToken: res.nextPageToken };
+    },
+    async getServiceAccount(serviceAccountId, opts) {
+      const path = `/cloud/service-accounts/${seg(serviceAccountId)}`;
+      return required((await get(GetServiceAccountResponseSchema, path, {}, opts)).serviceAccount, path);
+    },
+    async updateServiceAccount(serviceAccountId, spec, opts) {
+      const path = `/cloud/service-accounts/${seg(serviceAccountId)}`;
+      const init = { serviceAccountId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post(UpdateServiceAccountRequestSchema, UpdateServiceAccountResponseSchema, path, init, ["serviceAccountId"], opts), path);
+    },
+    async setServiceAccountNamespaceAccess(namespace, serviceAccountId, access, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}/service-accounts/${seg(serviceAccountId)}/access`;
+      const init = { namespace, serviceAccountId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(
+        await post(SetServiceAccountNamespaceAccessRequestSchema, SetServiceAccountNamespaceAccessResponseSchema, path, init, ["namespace", "serviceAccountId"], opts),
+        path,
+      );
+    },
+
+    async listApiKeys(page, opts) {
+      const res = await get(GetApiKeysResponseSchema, "/cloud/api-keys", pageQuery(page), opts);
+      return { items: res.apiKeys, nextPageToken: res.nextPageToken };
+    },
+    async getApiKey(keyId, opts) {
+      const path = `/cloud/api-keys/${seg(keyId)}`;
+      return required((await get(GetApiKeyResponseSchema, path, {}, opts)).apiKey, path);
+    },
+    async deleteApiKey(keyId, opts) {
+      const path = `/cloud/api-keys/${seg(keyId)}`;
+      return operation(await del(DeleteApiKeyResponseSchema, path, opts), path);
+    },
+
+    async listCustomRoles(page, opts) {
+      const res = await get(GetCustomRolesResponseSchema, "/cloud/custom-roles", pageQuery(page), opts);
+      return { items: res.customRoles, nextPageToken: res.nextPageToken };
+    },
+    async getCustomRole(roleId, opts) {
+      const path = `/cloud/custom-roles/${seg(roleId)}`;
+      return required((await get(GetCustomRoleResponseSchema, path, {}, opts)).customRole, path);
+    },
+
+    async listUserNamespaceAssignments(namespace, page, opts) {
+      const res = await get(GetUserNamespaceAssignmentsResponseSchema, `/cloud/namespaces/${seg(namespace)}/user-assignments`, pageQuery(page), opts);
+      return { items: res.users, nextPageToken: res.nextPageToken };
+    },
+    async listServiceAccountNamespaceAssignments(namespace, page, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}/service-account-assignments`;
+      const res = await get(GetServiceAccountNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts);
+      return { items: res.serviceAccounts, nextPageToken: res.nextPageToken };
+    },
+    async listUserGroupNamespaceAssignments(namespace, page, opts) {
+      const path = `/cloud/namespaces/${seg(namespace)}/user-group-assignments`;
+      const res = await get(GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts);
+      return { items: res.groups, nextPageToken: res.nextPageToken };
+    },
+
+    async getAsyncOperation(operationId, opts) {
+      const path = `/cloud/operations/${seg(operationId)}`;
+      return required((await get(GetAsyncOperationResponseSchema, path, {}, opts)).asyncOperation, path);
+    },
+  };
+}
+
+/** parse decodes proto3 JSON, ignoring fields and enum values newer than our API subset. */
+function parse<S extends DescMessage>(schema: S, json: unknown, path: string): MessageShape<S> {
+  try {
+    return fromJson(schema, json as JsonValue, { ignoreUnknownFields: true });
+  } catch (err) {
+    throw invalidResponse(path, err instanceof Error ? err.message : String(err));
+  }
+}
+
+function required<T>(value: T | undefined, path: string): T {
+  if (value === undefined) throw invalidResponse(path, "the response is empty");
+  return value;
+}
+
+function invalidResponse(path: string, why: string): TemporalApiError {
+  return new TemporalApiError({ kind: "invalid-response", status: 200, message: `temporal cloud: ${path}: unexpected response: ${why}` });
+}

@@ -1,0 +1,83 @@
+interface Entry {
+  promise: Promise<unknown>;
+  controller: AbortController;
+  waiters: number;
+  settled: boolean;
+}
+
+/** SharedFetches runs each keyed fetch once and lets every caller await the same result. */
+export interface SharedFetches {
+  /**
+   * get returns the value for key, starting fetch if nobody has. The caller's signal only cancels
+   * its own wait; the fetch itself is cancelled when every waiter has gone. Failures are not
+   * remembered, so the next caller tries again.
+   */
+  get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** dispose cancels everything still in flight and forgets every value. */
+  dispose(): void;
+}
+
+/**
+ * createSharedFetches de-duplicates concurrent upstream work: when the Go syncer runs several
+ * workers against one sync, they share one in-flight fetch per list instead of each fetching it.
+ */
+export function createSharedFetches(): SharedFetches {
+  const entries = new Map<string, Entry>();
+  return {
+    get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+      let entry = entries.get(key);
+      if (!entry) {
+        const controller = new AbortController();
+        const created: Entry = { controller, waiters: 0, settled: false, promise: Promise.resolve() };
+        created.promise = fetch(controller.signal).then(
+          (value) => {
+            created.settled = true;
+            return value;
+          },
+          (err: unknown) => {
+            if (entries.get(key) === created) entries.delete(key);
+            throw err;
+          },
+        );
+        created.promise.catch(() => {}); // a fetch nobody waits for any more must not crash the process
+        entries.set(key, created);
+        entry = created;
+      }
+      const current = entry;
+      if (current.settled) return current.promise as Promise<T>;
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      current.waiters++;
+      return new Promise<T>((resolve, reject) => {
+        let left = false;
+        const leave = () => {
+          if (left) return false;
+          left = true;
+          signal?.removeEventListener("abort", onAbort);
+          current.waiters--;
+          return true;
+        };
+        const onAbort = () => {
+          if (!leave()) return;
+          if (current.waiters === 0 && !current.settled) {
+            current.controller.abort(signal?.reason);
+            if (entries.get(key) === current) entries.delete(key);
+          }
+          reject(signal?.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        current.promise.then(
+          (value) => {
+            if (leave()) resolve(value as T);
+          },
+          (err: unknown) => {
+            if (leave()) reject(err);
+          },
+        );
+      });
+    },
+    dispose() {
+      for (const entry of entries.values()) if (!entry.settled) entry.controller.abort();
+      entries.clear();
+    },
+  };
+}
