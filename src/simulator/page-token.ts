@@ -1,0 +1,51 @@
+import { invalidArgument } from "./api-error.js";
+
+/** DEFAULT_PAGE_SIZE is the page size of every list call that does not ask for one (reference §3.2). */
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** MAX_PAGE_SIZE is the largest page size the API accepts; larger values are refused. */
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * resolvePageSize applies the paging rules to a requested page size: 0 (unset) means the
+ * default; negative values and values above MAX_PAGE_SIZE are INVALID_ARGUMENT.
+ */
+export function resolvePageSize(requested: number): number {
+  if (requested === 0) return DEFAULT_PAGE_SIZE;
+  if (requested < 0) throw invalidArgument("page size must not be negative");
+  // (uncertain) the API could also clamp; the reference suggests refusing for a simulator.
+  if (requested > MAX_PAGE_SIZE) throw invalidArgument(`page size cannot exceed ${MAX_PAGE_SIZE}`);
+  return requested;
+}
+
+/**
+ * encodePageToken makes the opaque token for the page after `lastKey` of the list `tag`.
+ * The token carries the last key seen rather than an offset, so inserts and deletes between
+ * pages never make a walk skip or repeat an item that stayed in the list.
+ */
+export function encodePageToken(tag: string, lastKey: string): string {
+  return Buffer.from(JSON.stringify([tag, lastKey]), "utf8").toString("base64url");
+}
+
+/**
+ * decodePageToken returns the last key carried by `token`, or undefined for an empty token.
+ * A token that is malformed or was issued for another list (`tag`) is INVALID_ARGUMENT.
+ */
+export function decodePageToken(tag: string, token: string): string | undefined {
+  if (token === "") return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw invalidArgument("invalid page token");
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    decoded[0] !== tag ||
+    typeof decoded[1] !== "string"
+  ) {
+    throw invalidArgument("invalid page token");
+  }
+  return decoded[1];
+}

@@ -1,0 +1,358 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { AccountData } from "./account-data.js";
+import { accountRoutes } from "./account-routes.js";
+import { apiKeyRoutes } from "./api-key-routes.js";
+import { ApiError, Code, invalidArgument, type GrpcCode } from "./api-error.js";
+import {
+  createAsyncOperations,
+  type OperationOutcome,
+  type OperationOutcomeDecider,
+} from "./async-operations.js";
+import { authenticate } from "./authenticate.js";
+import { customRoleRoutes } from "./custom-role-routes.js";
+import { createFaultInjector, type Fault, type FaultOptions } from "./fault-injector.js";
+import { namespaceRoutes } from "./namespace-routes.js";
+import { createPrng } from "./prng.js";
+import { createRateLimiter } from "./rate-limiter.js";
+import type { Caller, HttpMethod, Route } from "./route.js";
+import { createRouter } from "./router.js";
+import { serviceAccountRoutes } from "./service-account-routes.js";
+import { createSimulatorStats, increment, type SimulatorStats } from "./simulator-stats.js";
+import { createSimulatorStore, type SimulatorStore } from "./simulator-store.js";
+import { userGroupRoutes } from "./user-group-routes.js";
+import { userRoutes } from "./user-routes.js";
+
+export type { FaultOptions } from "./fault-injector.js";
+export type { OperationOutcome } from "./async-operations.js";
+
+/**
+ * SimulatorOptions configures startSimulator.
+ */
+export interface SimulatorOptions {
+  /** The account to serve, from createDemoAccount() or generateAccount(); the store works on a copy. */
+  account: AccountData;
+  /** Interface to listen on (default "127.0.0.1"). */
+  host?: string;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
+  /** Latency added to every response, in milliseconds (default 0). */
+  latencyMs?: number;
+  /** Uniform random extra latency in [0, jitterMs] per response (default 0). */
+  jitterMs?: number;
+  /** How long async operations stay PENDING/IN_PROGRESS (default 0: settled by the next request). */
+  operationDelayMs?: number;
+  /** checkDuration returned on operations (default "0.1s"). */
+  checkDuration?: string;
+  /** Injected failures (default none). */
+  faults?: FaultOptions;
+  /** Requests per second allowed per API key (sliding window) before 429 (default: no limit). */
+  rateLimitPerSecond?: number;
+  /** Pending async operations allowed account-wide before mutations get 429 (default 10, the real limit). */
+  maxConcurrentOperations?: number;
+  /** Seed of every random choice: faults, jitter, generated ids (default 1). */
+  seed?: number;
+}
+
+/**
+ * SimulatedRequest is what an onRequest hook sees of a request. It never carries the API key
+ * secret, only the id of the key that authenticated.
+ */
+export interface SimulatedRequest {
+  method: string;
+  path: string;
+  /** RPC name, e.g. "SetUserNamespaceAccess". */
+  route: string;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined for GET and DELETE). */
+  body: unknown;
+  apiKeyId?: string;
+}
+
+/** InjectedError is an error response an onRequest hook asks the simulator to send. */
+export interface InjectedError {
+  status: number;
+  code: number;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Simulator is a running Temporal Cloud Ops HTTP API simulator.
+ */
+export interface Simulator {
+  /** Base URL, e.g. "http://127.0.0.1:41234". */
+  readonly url: string;
+  /** The live state; tests read and change it directly. */
+  readonly store: SimulatorStore;
+  readonly stats: SimulatorStats;
+  setFaults(faults: FaultOptions | undefined): void;
+  setLatency(latencyMs: number, jitterMs?: number): void;
+  /**
+   * onRequest installs a hook called for every request after authentication and before
+   * handling. It may change the store (to simulate a concurrent change) or return an error to send.
+   */
+  onRequest(hook: ((req: SimulatedRequest) => void | InjectedError) | undefined): void;
+  /**
+   * setOperationOutcome decides the outcome of async operations created from now on
+   * (FULFILLED by default): "failed" (or { state: "failed", reason }), "rejected", "cancelled",
+   * or "never" (stays IN_PROGRESS forever).
+   */
+  setOperationOutcome(decide: ((op: { id: string; operationType: string }) => OperationOutcome) | undefined): void;
+  close(): Promise<void>;
+}
+
+/** ROUTES are every Cloud Ops API method the simulator serves. */
+export const ROUTES: readonly Route[] = [
+  ...accountRoutes,
+  ...userRoutes,
+  ...serviceAccountRoutes,
+  ...userGroupRoutes,
+  ...apiKeyRoutes,
+  ...customRoleRoutes,
+  ...namespaceRoutes,
+];
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const BAD_GATEWAY_HTML =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+  "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+const VERSION_HEADER = "temporal-cloud-api-version";
+// Semver releases of cloud-api and the older dated form (reference §4.2).
+const VERSION_PATTERN = /^(v\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}-\d{2})$/;
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+  retryAfterSeconds?: number | undefined;
+}
+
+function statusReply(code: GrpcCode | number, message: string, status: number, retryAfterSeconds?: number): Reply {
+  return {
+    status,
+    body: JSON.stringify({ code, message, details: [] }),
+    contentType: "application/json",
+    retryAfterSeconds,
+  };
+}
+
+function errorReply(error: ApiError): Reply {
+  return statusReply(error.code, error.message, error.status, error.retryAfterSeconds);
+}
+
+function rateLimitMessage(caller: Caller): string {
+  const [type, id] =
+    caller.kind === "user" ? ["user", caller.user.id] : ["serviceaccount", caller.serviceAccount.id];
+  // The wording observed in production (reference §4.6, TF #142).
+  return `rate limit exceeded for principal type=${type}, id=${id}, please retry later.`;
+}
+
+function faultReply(fault: Extract<Fault, { kind: "status" }>, caller: Caller): Reply {
+  switch (fault.status) {
+    case 503:
+      return statusReply(Code.UNAVAILABLE, "the service is temporarily unavailable, please retry", 503);
+    case 500:
+      return statusReply(Code.INTERNAL, "internal error", 500);
+    case 504:
+      return statusReply(Code.DEADLINE_EXCEEDED, "upstream request timeout", 504);
+    case 429:
+      return statusReply(Code.RESOURCE_EXHAUSTED, rateLimitMessage(caller), 429, fault.retryAfterSeconds);
+    case 502:
+      // A load balancer answers 502 itself, so the body is not a Status (reference §4.6: tolerate non-JSON).
+      return {
+        status: 502,
+        body: BAD_GATEWAY_HTML,
+        contentType: "text/html",
+      };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size > MAX_BODY_BYTES) reject(invalidArgument("request body too large"));
+      else resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", reject);
+  });
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidArgument("request body is not valid JSON");
+  }
+}
+
+/**
+ * startSimulator starts a Temporal Cloud Ops HTTP API simulator serving `options.account` and
+ * resolves once it listens.
+ */
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const seed = options.seed ?? 1;
+  const stats = createSimulatorStats();
+  const store = createSimulatorStore(options.account, { seed });
+  const operations = createAsyncOperations({
+    store,
+    stats,
+    prng: createPrng(seed ^ 0x0b5e),
+    ...(options.operationDelayMs === undefined ? {} : { operationDelayMs: options.operationDelayMs }),
+    ...(options.checkDuration === undefined ? {} : { checkDuration: options.checkDuration }),
+    ...(options.maxConcurrentOperations === undefined ? {} : { maxConcurrentOperations: options.maxConcurrentOperations }),
+  });
+  const faults = createFaultInjector(createPrng(seed), options.faults);
+  // Jitter has its own generator so that changing latency never shifts which requests fail.
+  const jitterPrng = createPrng(seed ^ 0x7177e2);
+  const rateLimiter = options.rateLimitPerSecond === undefined ? undefined : createRateLimiter(options.rateLimitPerSecond);
+  const router = createRouter(ROUTES);
+  let latencyMs = options.latencyMs ?? 0;
+  let jitterMs = options.jitterMs ?? 0;
+  let hook: ((req: SimulatedRequest) => void | InjectedError) | undefined;
+
+  const send = (res: ServerResponse, reply: Reply): void => {
+    if (res.destroyed || res.writableEnded) return;
+    increment(stats.responsesByStatus, reply.status);
+    const headers: Record<string, string | number> = {
+      "content-type": reply.contentType,
+      "content-length": Buffer.byteLength(reply.body),
+    };
+    if (reply.retryAfterSeconds !== undefined) headers["retry-after"] = reply.retryAfterSeconds;
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  };
+
+  // answer handles one request; it returns the reply, or "drop" to close the socket unanswered.
+  const answer = (req: IncomingMessage, bodyText: string): Reply | "drop" => {
+    operations.settle();
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const match = router.match(method, url.pathname);
+    if (match.route === undefined) {
+      // grpc-gateway v2 routing errors: 404 NOT_FOUND, or 405 with code UNIMPLEMENTED for a wrong method.
+      increment(stats.byRoute, match.status === 404 ? "NotFound" : "MethodNotAllowed");
+      return match.status === 404
+        ? statusReply(Code.NOT_FOUND, "Not Found", 404)
+        : statusReply(Code.UNIMPLEMENTED, "Method Not Allowed", 405);
+    }
+    const route = match.route;
+    increment(stats.byRoute, route.name);
+    let fault: Fault | undefined;
+    let result: JsonValue;
+    try {
+      const caller = authenticate(store, req.headers.authorization);
+      const version = req.headers[VERSION_HEADER];
+      if (typeof version === "string" && version !== "" && !VERSION_PATTERN.test(version)) {
+        // (uncertain, reference §4.2) unknown versions; refusing anything but the two known forms.
+        throw invalidArgument(`unsupported ${VERSION_HEADER} header value ${JSON.stringify(version)}`);
+      }
+      const body = route.method === "POST" ? parseJsonBody(bodyText) : undefined;
+      const injected = hook?.({
+        method,
+        path: url.pathname,
+        route: route.name,
+        query: url.searchParams,
+        body,
+        apiKeyId: caller.apiKey.id,
+      });
+      if (injected !== undefined) {
+        return statusReply(injected.code, injected.message, injected.status, injected.retryAfterSeconds);
+      }
+      if (rateLimiter !== undefined) {
+        const wait = rateLimiter.take(caller.apiKey.id, store.now());
+        if (wait > 0) throw new ApiError(Code.RESOURCE_EXHAUSTED, rateLimitMessage(caller), { retryAfterSeconds: wait });
+      }
+      fault = faults.draw(url.pathname);
+      if (fault?.kind === "status") {
+        increment(stats.faultsInjected, String(fault.status));
+        return faultReply(fault, caller);
+      }
+      result = route.handle({
+        method: route.method as HttpMethod,
+        store,
+        operations,
+        caller,
+        params: match.params,
+        query: url.searchParams,
+        body,
+      });
+    } catch (error) {
+      if (fault?.kind === "drop") return "drop";
+      if (error instanceof ApiError) return errorReply(error);
+      // Anything else is a simulator bug: answer INTERNAL without details, keep the cause in the log.
+      console.error("temporal cloud simulator: internal error", error);
+      return statusReply(Code.INTERNAL, "internal error", 500);
+    }
+    if (fault?.kind === "drop") return "drop";
+    return { status: 200, body: JSON.stringify(result), contentType: "application/json" };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.requests++;
+    stats.inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+    res.once("close", () => {
+      stats.inFlight--;
+    });
+    try {
+      const bodyText = await readBody(req);
+      const delay = latencyMs + (jitterMs > 0 ? jitterPrng.next() * jitterMs : 0);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const reply = answer(req, bodyText);
+      if (reply === "drop") {
+        increment(stats.faultsInjected, "drop");
+        stats.droppedConnections++;
+        req.socket.destroy();
+        return;
+      }
+      send(res, reply);
+    } catch (error) {
+      send(res, error instanceof ApiError ? errorReply(error) : statusReply(Code.INTERNAL, "internal error", 500));
+    }
+  };
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    store,
+    stats,
+    setFaults: (next) => faults.set(next),
+    setLatency(nextLatencyMs, nextJitterMs = 0) {
+      latencyMs = nextLatencyMs;
+      jitterMs = nextJitterMs;
+    },
+    onRequest(next) {
+      hook = next;
+    },
+    setOperationOutcome(decide: OperationOutcomeDecider | undefined) {
+      operations.setOutcome(decide);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
