@@ -1,0 +1,180 @@
+/**
+ * Configuration is declared once, as data: flags, BATON_* environment variables, --help, the
+ * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
+ * and meanings of the official connector's settings are a contract (compatibility.md).
+ */
+
+/** Command is a subcommand of the CLI. */
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
+
+type FieldType = "string" | "boolean" | "number" | "duration";
+
+/** Field declares one setting. */
+export interface Field {
+  name: string;
+  short?: string;
+  type: FieldType;
+  description: string;
+  default?: string | boolean | number;
+  choices?: readonly string[];
+  secret?: boolean;
+  /** Commands that accept the field. */
+  commands: readonly Command[];
+}
+
+const CONNECTOR: readonly Command[] = ["serve", "demo", "sync"];
+const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync"];
+const DATASET: readonly Command[] = ["demo", "simulator"];
+
+/** FIELDS lists every setting of every command. */
+export const FIELDS: readonly Field[] = [
+  { name: "api-key", type: "string", secret: true, commands: ["serve", "sync"], description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
+  { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
+  { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: ["serve", "sync"], description: "Temporal Cloud Ops API address (override for testing)." },
+  { name: "allow-insecure", type: "boolean", default: false, commands: ["serve", "sync"], description: "Allow a plain-text http:// base URL (test servers only)." },
+  { name: "api-version", type: "string", default: "v0.17.1", commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
+  { name: "rate-limit", type: "number", default: 80, commands: CONNECTOR, description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
+  { name: "request-timeout", type: "duration", default: "30s", commands: CONNECTOR, description: "Timeout of one Temporal Cloud API request." },
+  { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
+  { name: "provisioning", short: "p", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow grant, revoke, account creation and deletion." },
+  { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: CONNECTOR, description: "Account role given to accounts the connector creates." },
+  { name: "listen", type: "string", default: "127.0.0.1:50051", commands: ["serve", "demo", "simulator"], description: "Address to serve on (HOST:PORT; port 0 picks a free one). For simulator: the simulator's address." },
+  { name: "tls-cert", type: "string", commands: ["serve", "demo"], description: "PEM certificate (chain) to serve TLS with." },
+  { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
+  { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
+  { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
+  { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
+  { name: "json", type: "boolean", default: false, commands: ["inspect"], description: "Print resources, entitlements and grants as JSON." },
+  { name: "log-level", type: "string", default: "info", choices: ["debug", "info", "warn", "error"], commands: LOGGING, description: "Log level." },
+  { name: "log-format", type: "string", default: "json", choices: ["json", "console"], commands: LOGGING, description: "Log format: JSON lines or human-readable console output." },
+  { name: "users", type: "number", commands: DATASET, description: "Serve a generated account with this many users instead of the demo account." },
+  { name: "service-accounts", type: "number", default: 100, commands: DATASET, description: "Generated account: service accounts." },
+  { name: "namespaces", type: "number", default: 20, commands: DATASET, description: "Generated account: namespaces." },
+  { name: "groups", type: "number", default: 30, commands: DATASET, description: "Generated account: user groups." },
+  { name: "members-per-group", type: "number", default: 20, commands: DATASET, description: "Generated account: average members per group." },
+  { name: "custom-roles", type: "number", default: 10, commands: DATASET, description: "Generated account: custom roles." },
+  { name: "api-keys", type: "number", default: 500, commands: DATASET, description: "Generated account: API keys." },
+  { name: "seed", type: "number", default: 1, commands: DATASET, description: "Generated account: random seed." },
+  { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: latency added to every response." },
+  { name: "operation-delay", type: "duration", default: "0s", commands: DATASET, description: "Simulator: how long async operations take." },
+];
+
+/** Values holds parsed settings by field name. */
+export type Values = Record<string, string | boolean | number>;
+
+/** ParseResult is what parseArgs returns: never an exception for bad user input. */
+export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
+
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "capabilities", "config"];
+
+/** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
+export function envName(field: Field): string {
+  return `BATON_${field.name.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/**
+ * parseArgs reads a command line and the environment. Flags win over BATON_* variables, which
+ * win over defaults. The command is the first argument (serve when omitted).
+ */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParseResult {
+  let args = [...argv];
+  let command: Command = "serve";
+  if (args[0] && !args[0].startsWith("-")) {
+    if (!COMMANDS.includes(args[0] as Command)) return { ok: false, error: `unknown command "${args[0]}"; commands: ${COMMANDS.join(", ")}` };
+    command = args[0] as Command;
+    args = args.slice(1);
+  }
+  const fields = FIELDS.filter((f) => f.commands.includes(command));
+  const values: Values = {};
+  for (const field of fields) {
+    const raw = env[envName(field)];
+    if (raw !== undefined && raw !== "") {
+      const parsed = convert(field, raw, envName(field));
+      if (typeof parsed === "object") return parsed;
+      values[field.name] = parsed;
+    }
+  }
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "-h" || arg === "--help") {
+      help = true;
+      continue;
+    }
+    const match = /^(?:--([a-z0-9-]+)|-([a-zA-Z]))(?:=(.*))?$/s.exec(arg);
+    if (!match) return { ok: false, error: `unexpected argument "${arg}"` };
+    const [, long, short, inline] = match;
+    const field = fields.find((f) => (long ? f.name === long : f.short === short));
+    if (!field) return { ok: false, error: `unknown flag "${arg.split("=")[0]}" for ${command}; see ${command} --help` };
+    let raw = inline;
+    if (raw === undefined) {
+      if (field.type === "boolean") raw = "true";
+      else if (i + 1 < args.length) raw = args[++i];
+      else return { ok: false, error: `flag --${field.name} needs a value` };
+    }
+    const parsed = convert(field, raw!, `--${field.name}`);
+    if (typeof parsed === "object") return parsed;
+    values[field.name] = parsed;
+  }
+  for (const field of fields) if (values[field.name] === undefined && field.default !== undefined) values[field.name] = field.default;
+  for (const field of fields) {
+    if (field.type === "duration" && typeof values[field.name] === "string") values[field.name] = parseDuration(values[field.name] as string)!;
+  }
+  return { ok: true, command, values, help };
+}
+
+function convert(field: Field, raw: string, where: string): string | boolean | number | { ok: false; error: string } {
+  switch (field.type) {
+    case "boolean":
+      if (/^(true|1|yes)$/i.test(raw)) return true;
+      if (/^(false|0|no)$/i.test(raw)) return false;
+      return { ok: false, error: `${where} must be true or false, got "${raw}"` };
+    case "number": {
+      const n = Number(raw);
+      return Number.isFinite(n) && raw.trim() !== "" ? n : { ok: false, error: `${where} must be a number, got "${raw}"` };
+    }
+    case "duration":
+      return parseDuration(raw) === undefined ? { ok: false, error: `${where} must be a duration such as 500ms, 30s or 10m, got "${raw}"` } : raw;
+    default:
+      if (field.choices && !field.choices.includes(raw)) return { ok: false, error: `${where} must be one of ${field.choices.join(", ")}, got "${raw}"` };
+      return raw;
+  }
+}
+
+/** parseDuration reads 500ms, 30s, 10m, 1h (or plain seconds) into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
+  return Number(m[1]) * unit;
+}
+
+/** usage renders --help for a command from FIELDS. */
+export function usage(command: Command): string {
+  const lines = [`Usage: temporalcloud-connector ${command} [flags]`, "", "Flags (each also settable as an environment variable):"];
+  for (const f of FIELDS.filter((x) => x.commands.includes(command))) {
+    const flag = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type === "boolean" ? "" : ` <${f.type === "duration" ? "duration" : f.type}>`}`;
+    const extra = [f.default !== undefined ? `default ${JSON.stringify(f.default)}` : "", f.secret ? "secret" : "", `$${envName(f)}`].filter(Boolean).join("; ");
+    lines.push(`  ${flag}`, `      ${f.description} (${extra})`);
+  }
+  return lines.join("\n");
+}
+
+/** configSchema is the `config` command's output: every field with its type and defaults. */
+export function configSchema(): unknown {
+  return {
+    displayName: "Temporal Cloud",
+    fields: FIELDS.map((f) => ({
+      name: f.name,
+      env: envName(f),
+      ...(f.short ? { shortFlag: f.short } : {}),
+      description: f.description,
+      type: f.type,
+      ...(f.choices ? { choices: f.choices } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+      required: f.name === "api-key" ? "for serve and sync (or --api-key-file)" : false,
+      secret: f.secret ?? false,
+      commands: f.commands,
+    })),
+  };
+}

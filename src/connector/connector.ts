@@ -1,0 +1,279 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate, type Any } from "@bufbuild/protobuf/wkt";
+import {
+  Capability,
+  CapabilityDetailCredentialOption,
+  ConnectorCapabilitiesSchema,
+  ConnectorMetadataSchema,
+  ResourceTypeCapabilitySchema,
+  GrantAlreadyExistsSchema,
+  GrantAlreadyRevokedSchema,
+  GrantReplacedSchema,
+  RequestIdSchema,
+  ResourceDoesNotExistSchema,
+  TypeScopedEntitlementsSchema,
+  TypeScopedGrantsSchema,
+  type ConnectorCapabilities,
+  type ConnectorMetadata,
+  type CreateAccountRequest,
+  type CreateAccountResponseSchema,
+  type DeleteResourceRequest,
+  type EntitlementsServiceListEntitlementsRequest,
+  type EntitlementsServiceListEntitlementsResponseSchema,
+  type EntitlementsServiceListStaticEntitlementsRequest,
+  type EntitlementsServiceListStaticEntitlementsResponseSchema,
+  type GrantManagerServiceGrantRequest,
+  type GrantManagerServiceGrantResponseSchema,
+  type GrantManagerServiceRevokeRequest,
+  type GrantManagerServiceRevokeResponseSchema,
+  type GrantsServiceListGrantsRequest,
+  type GrantsServiceListGrantsResponseSchema,
+  type ResourceGetterServiceGetResourceRequest,
+  type ResourceGetterServiceGetResourceResponseSchema,
+  type ResourceTypesServiceListResourceTypesRequest,
+  type ResourceTypesServiceListResourceTypesResponseSchema,
+  type ResourcesServiceListResourcesRequest,
+  type ResourcesServiceListResourcesResponseSchema,
+} from "./c1.js";
+import { annotation, hasAnnotation } from "./annotations.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
+import { decodePageToken, encodePageToken, type PageScope } from "./page-token.js";
+import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
+
+/** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
+export const SDK_VERSION = "v0.25.0";
+
+/** ConnectorOptions configures createConnector. */
+export interface ConnectorOptions {
+  resourceTypes: readonly ResourceSyncer[];
+  /** Display name, description, account creation schema…; capabilities are filled in. */
+  metadata: MessageInitShape<typeof ConnectorMetadataSchema>;
+  /** When false, Grant, Revoke, CreateAccount and DeleteResource are refused. */
+  provisioning: boolean;
+  /** Checks the upstream credentials (Validate). */
+  validate(ctx: CallContext): Promise<void>;
+  /** Forgets what was cached for a sync (Cleanup). */
+  cleanup?(syncId: string): void;
+}
+
+type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
+
+/** CallInfo is the per-call part of a CallContext; the builder adds the sync id from the request. */
+export type CallInfo = Omit<CallContext, "syncId">;
+
+/**
+ * Connector is the protocol-neutral core behind the c1.connector.v2 services: the server edge
+ * decodes a request, calls the matching method and encodes what it returns.
+ */
+export interface Connector {
+  readonly provisioning: boolean;
+  capabilities(): ConnectorCapabilities;
+  metadata(): ConnectorMetadata;
+  validate(info: CallInfo): Promise<void>;
+  cleanup(syncId: string): void;
+  listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
+  listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<Init<typeof ResourcesServiceListResourcesResponseSchema>>;
+  getResource(req: ResourceGetterServiceGetResourceRequest, info: CallInfo): Promise<Init<typeof ResourceGetterServiceGetResourceResponseSchema>>;
+  listEntitlements(req: EntitlementsServiceListEntitlementsRequest, info: CallInfo): Promise<Init<typeof EntitlementsServiceListEntitlementsResponseSchema>>;
+  listStaticEntitlements(req: EntitlementsServiceListStaticEntitlementsRequest): Init<typeof EntitlementsServiceListStaticEntitlementsResponseSchema>;
+  listGrants(req: GrantsServiceListGrantsRequest, info: CallInfo): Promise<Init<typeof GrantsServiceListGrantsResponseSchema>>;
+  grant(req: GrantManagerServiceGrantRequest, info: CallInfo): Promise<Init<typeof GrantManagerServiceGrantResponseSchema>>;
+  revoke(req: GrantManagerServiceRevokeRequest, info: CallInfo): Promise<Init<typeof GrantManagerServiceRevokeResponseSchema>>;
+  createAccount(req: CreateAccountRequest, info: CallInfo): Promise<Init<typeof CreateAccountResponseSchema>>;
+  /** Serves both ResourceManagerService/DeleteResource and ResourceDeleterService/DeleteResourceV2. */
+  deleteResource(req: Pick<DeleteResourceRequest, "resourceId">, info: CallInfo): Promise<{ annotations: Any[] }>;
+}
+
+/**
+ * createConnector is our "connectorbuilder": it routes each request to the resource type it is
+ * about, turns resource-type cursors into opaque page tokens and back, enforces the protocol's
+ * rules (provisioning gate, unknown types, token loops), and derives capabilities from the
+ * methods each resource type implements.
+ */
+export function createConnector(options: ConnectorOptions): Connector {
+  const byId = new Map(options.resourceTypes.map((t) => [t.resourceType.id, t]));
+  const sorted = [...options.resourceTypes].sort((a, b) => a.resourceType.id.localeCompare(b.resourceType.id));
+
+  function typeOf(id: string | undefined, what: string): ResourceSyncer {
+    const syncer = id ? byId.get(id) : undefined;
+    if (!syncer) {
+      throw invalidArgument(`${what}: unknown resource type "${id ?? ""}"; this connector has ${sorted.map((t) => t.resourceType.id).join(", ")}`);
+    }
+    return syncer;
+  }
+
+  function requireProvisioning(): void {
+    if (!options.provisioning) throw failedPrecondition("provisioning is not enabled");
+  }
+
+  /** page runs one list call: decode the token, call the resource type, encode the next token. */
+  async function page<T>(scope: PageScope, token: string, list: (cursor: unknown) => Promise<ListPage<T>>) {
+    const result = await list(decodePageToken(scope, token));
+    const nextPageToken = result.next === undefined ? "" : encodePageToken(scope, result.next);
+    if (token !== "" && nextPageToken === token) {
+      // The Go SDK refuses this too: a list that hands back the token it was given never ends.
+      throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
+    }
+    return { list: result.items, nextPageToken, annotations: result.annotations ?? [] };
+  }
+
+  function refuseTypeScoped(annotations: Any[]): void {
+    if (hasAnnotation(annotations, TypeScopedEntitlementsSchema) || hasAnnotation(annotations, TypeScopedGrantsSchema)) {
+      throw invalidArgument("type-scoped listing is not supported by this connector; list per resource");
+    }
+  }
+
+  const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(sorted));
+  const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
+
+  return {
+    provisioning: options.provisioning,
+    capabilities: () => capabilities,
+    metadata: () => metadata,
+    validate: (info) => options.validate(info),
+    cleanup: (syncId) => options.cleanup?.(syncId),
+
+    listResourceTypes(req) {
+      if (req.pageToken !== "") throw invalidArgument("page_token: resource types are listed in a single page; call again without a page_token");
+      return { list: sorted.map((t) => t.resourceType) };
+    },
+
+    async listResources(req, info) {
+      const syncer = typeOf(req.resourceTypeId, "resource_type_id");
+      const parent = req.parentResourceId;
+      const scope: PageScope = { op: "resources", resourceType: syncer.resourceType.id, resource: parent ? `${parent.resourceType}:${parent.resource}` : undefined };
+      const ctx = { ...info, syncId: req.activeSyncId || undefined };
+      return page(scope, req.pageToken, (cursor) => syncer.list(ctx, parent, cursor as never));
+    },
+
+    async getResource(req, info) {
+      const id = req.resourceId;
+      if (!id) throw invalidArgument("resource_id is required");
+      const syncer = typeOf(id.resourceType, "resource_id.resource_type");
+      if (!syncer.get) throw new ConnectorError(Code.Unimplemented, `resource type ${id.resourceType} does not support GetResource`);
+      const resource = await syncer.get({ ...info, syncId: req.activeSyncId || undefined }, id);
+      if (!resource) throw new ConnectorError(Code.NotFound, `${id.resourceType} ${id.resource} not found`);
+      return { resource };
+    },
+
+    async listEntitlements(req, info) {
+      const resource = req.resource;
+      if (!resource?.id) throw invalidArgument("resource with an id is required");
+      refuseTypeScoped(req.annotations);
+      const syncer = typeOf(resource.id.resourceType, "resource.id.resource_type");
+      const list = syncer.entitlements;
+      if (!list) return { list: [], nextPageToken: "" };
+      const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
+      const ctx = { ...info, syncId: req.activeSyncId || undefined };
+      return page(scope, req.pageToken, (cursor) => list.call(syncer, ctx, resource, cursor as never));
+    },
+
+    listStaticEntitlements(req) {
+      typeOf(req.resourceTypeId, "resource_type_id");
+      // Every entitlement here has a per-resource display name, so none is a static template.
+      return { list: [], nextPageToken: "" };
+    },
+
+    async listGrants(req, info) {
+      const resource = req.resource;
+      if (!resource?.id) throw invalidArgument("resource with an id is required");
+      refuseTypeScoped(req.annotations);
+      const syncer = typeOf(resource.id.resourceType, "resource.id.resource_type");
+      const list = syncer.grants;
+      if (!list) return { list: [], nextPageToken: "" };
+      const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
+      const ctx = { ...info, syncId: req.activeSyncId || undefined };
+      return page(scope, req.pageToken, (cursor) => list.call(syncer, ctx, resource, cursor as never));
+    },
+
+    async grant(req, info) {
+      requireProvisioning();
+      const { entitlement, principal } = req;
+      if (!entitlement?.resource?.id || !principal?.id) throw invalidArgument("entitlement (with its resource) and principal are required");
+      const syncer = typeOf(entitlement.resource.id.resourceType, "entitlement.resource.id.resource_type");
+      if (!syncer.grant) throw new ConnectorError(Code.Unimplemented, `entitlements of ${syncer.resourceType.id} cannot be granted`);
+      const outcome = await syncer.grant(info, principal, entitlement);
+      const annotations: Any[] = [];
+      if (outcome.alreadyExists) annotations.push(annotation(GrantAlreadyExistsSchema));
+      if (outcome.replacedGrantId) annotations.push(annotation(GrantReplacedSchema, { replacedGrantId: outcome.replacedGrantId }));
+      if (outcome.requestId) annotations.push(annotation(RequestIdSchema, { requestId: outcome.requestId }));
+      return { grants: outcome.grants, annotations };
+    },
+
+    async revoke(req, info) {
+      requireProvisioning();
+      const grant = req.grant;
+      if (!grant?.entitlement?.resource?.id || !grant.principal?.id) throw invalidArgument("grant with entitlement (and its resource) and principal is required");
+      const syncer = typeOf(grant.entitlement.resource.id.resourceType, "grant.entitlement.resource.id.resource_type");
+      if (!syncer.revoke) throw new ConnectorError(Code.Unimplemented, `entitlements of ${syncer.resourceType.id} cannot be revoked`);
+      const outcome = await syncer.revoke(info, grant);
+      const annotations: Any[] = [];
+      if (outcome.alreadyRevoked) annotations.push(annotation(GrantAlreadyRevokedSchema));
+      if (outcome.requestId) annotations.push(annotation(RequestIdSchema, { requestId: outcome.requestId }));
+      return { annotations };
+    },
+
+    async createAccount(req, info) {
+      requireProvisioning();
+      const managers = sorted.filter((t) => t.createAccount);
+      const syncer = req.resourceTypeId
+        ? typeOf(req.resourceTypeId, "resource_type_id")
+        : managers.length === 1
+          ? managers[0]
+          : byId.get("user");
+      if (!syncer?.createAccount) throw new ConnectorError(Code.Unimplemented, `resource type ${req.resourceTypeId || "user"} does not support account creation`);
+      if (!req.accountInfo) throw invalidArgument("account_info is required");
+      const outcome = await syncer.createAccount(info, req.accountInfo);
+      const annotations = outcome.requestId ? [annotation(RequestIdSchema, { requestId: outcome.requestId })] : [];
+      if (outcome.alreadyExists) {
+        return { result: { case: "alreadyExists", value: { resource: outcome.resource, isCreateAccountResult: true } }, annotations };
+      }
+      const invitationExpiresAt = outcome.invitationExpiresAt && timestampFromDate(outcome.invitationExpiresAt);
+      return { result: { case: "success", value: { resource: outcome.resource, isCreateAccountResult: true, invitationExpiresAt } }, annotations };
+    },
+
+    async deleteResource(req, info) {
+      requireProvisioning();
+      const id = req.resourceId;
+      if (!id) throw invalidArgument("resource_id is required");
+      const syncer = typeOf(id.resourceType, "resource_id.resource_type");
+      if (!syncer.delete) throw new ConnectorError(Code.Unimplemented, `resources of type ${id.resourceType} cannot be deleted`);
+      const outcome = await syncer.delete(info, id);
+      const annotations: Any[] = [];
+      if (outcome.notFound) annotations.push(annotation(ResourceDoesNotExistSchema));
+      if (outcome.requestId) annotations.push(annotation(RequestIdSchema, { requestId: outcome.requestId }));
+      return { annotations };
+    },
+  };
+}
+
+/** computeCapabilities derives capabilities from the methods each resource type implements. */
+function computeCapabilities(types: readonly ResourceSyncer[]): MessageInitShape<typeof ConnectorCapabilitiesSchema> {
+  const perType: MessageInitShape<typeof ResourceTypeCapabilitySchema>[] = [];
+  const all = new Set<Capability>();
+  for (const t of types) {
+    const caps: Capability[] = [Capability.SYNC];
+    if (t.get) caps.push(Capability.TARGETED_SYNC);
+    if (t.grant && t.revoke) caps.push(Capability.PROVISION);
+    if (t.createAccount) caps.push(Capability.ACCOUNT_PROVISIONING);
+    if (t.delete) caps.push(Capability.RESOURCE_DELETE);
+    caps.sort((a, b) => a - b);
+    caps.forEach((c) => all.add(c));
+    perType.push({ resourceType: t.resourceType, capabilities: caps });
+  }
+  if (all.has(Capability.TARGETED_SYNC)) all.add(Capability.SERVICE_MODE_TARGETED_SYNC);
+  const accountProvisioning = types.some((t) => t.createAccount);
+  return {
+    resourceTypeCapabilities: perType,
+    connectorCapabilities: [...all].sort((a, b) => a - b),
+    credentialDetails: accountProvisioning
+      ? {
+          // Temporal Cloud invites new users by email: there is never a credential to hand back.
+          capabilityAccountProvisioning: {
+            supportedCredentialOptions: [CapabilityDetailCredentialOption.NO_PASSWORD],
+            preferredCredentialOption: CapabilityDetailCredentialOption.NO_PASSWORD,
+          },
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,89 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
+import {
+  EntitlementSchema,
+  Entitlement_PurposeValue,
+  GrantSchema,
+  ResourceIdSchema,
+  type Entitlement,
+  type Grant,
+  type Resource,
+  type ResourceId,
+  type ResourceType,
+} from "./c1.js";
+import { invalidArgument } from "./errors.js";
+
+// The identifier formulas below are a wire contract (compatibility.md): existing access reviews
+// and policies are keyed on them, so they never change.
+
+/** entitlementId is `<resource type>:<resource id>:<slug>`, a plain join with no escaping. */
+export function entitlementId(resource: ResourceId, slug: string): string {
+  return `${resource.resourceType}:${resource.resource}:${slug}`;
+}
+
+/** grantId is `<entitlement id>:<principal type>:<principal id>`. */
+export function grantId(entitlement: string, principal: ResourceId): string {
+  return `${entitlement}:${principal.resourceType}:${principal.resource}`;
+}
+
+/** resourceId builds a ResourceId. */
+export function resourceId(resourceType: string, resource: string): ResourceId {
+  return create(ResourceIdSchema, { resourceType, resource });
+}
+
+/**
+ * slugOf returns the slug of an entitlement in a provisioning request, checking that its id is
+ * `<type>:<resource>:<slug>` for the resource it names. The request's own slug field is not
+ * trusted: the platform may leave it out, and the id is what the grant is keyed on.
+ */
+export function slugOf(entitlement: Entitlement): string {
+  const owner = entitlement.resource?.id;
+  if (!owner) throw invalidArgument("entitlement.resource.id is required");
+  const prefix = `${owner.resourceType}:${owner.resource}:`;
+  if (!entitlement.id.startsWith(prefix) || entitlement.id.length === prefix.length) {
+    throw invalidArgument(
+      `entitlement id "${entitlement.id}" does not match its resource: expected "${prefix}<slug>"`,
+    );
+  }
+  return entitlement.id.slice(prefix.length);
+}
+
+/** EntitlementInit describes an entitlement of a resource. */
+export interface EntitlementInit {
+  displayName: string;
+  description: string;
+  purpose: "assignment" | "permission";
+  grantableTo: ResourceType[];
+  annotations?: Any[];
+}
+
+/** newEntitlement builds the entitlement `<type>:<id>:<slug>` of a resource. */
+export function newEntitlement(resource: Resource, slug: string, init: EntitlementInit): Entitlement {
+  if (!resource.id) throw new TypeError("resource without id");
+  return create(EntitlementSchema, {
+    id: entitlementId(resource.id, slug),
+    resource,
+    slug,
+    displayName: init.displayName,
+    description: init.description,
+    purpose: init.purpose === "assignment" ? Entitlement_PurposeValue.ASSIGNMENT : Entitlement_PurposeValue.PERMISSION,
+    grantableTo: init.grantableTo,
+    annotations: init.annotations ?? [],
+  });
+}
+
+/**
+ * newGrant builds the grant of entitlement `<resource>:<slug>` to a principal. Like the Go SDK's
+ * grant.NewGrant it embeds a stub entitlement (id and resource id) and the principal's id, which
+ * is all that readers of grants dereference.
+ */
+export function newGrant(resource: ResourceId, slug: string, principal: ResourceId, annotations: Any[] = []): Grant {
+  const entitlement = entitlementId(resource, slug);
+  const init: MessageInitShape<typeof GrantSchema> = {
+    id: grantId(entitlement, principal),
+    entitlement: { id: entitlement, resource: { id: resource } },
+    principal: { id: principal },
+    annotations,
+  };
+  return create(GrantSchema, init);
+}

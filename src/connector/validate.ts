@@ -1,0 +1,176 @@
+import { getOption, hasOption, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { required as oneofRequired, rules as fieldRules, type FieldRules } from "../gen/validate/validate_pb.js";
+import { invalidArgument } from "./errors.js";
+
+/**
+ * validateMessage checks a request against the protoc-gen-validate rules written next to its
+ * fields in proto/c1 (the same rules the Go SDK enforces), recursing into nested messages like
+ * PGV does, and throws INVALID_ARGUMENT naming the first offending field by its path.
+ */
+export function validateMessage(schema: DescMessage, message: Message): void {
+  const problem = checkMessage(schema, message as unknown as Record<string, unknown>, "");
+  if (problem) throw invalidArgument(`invalid ${schema.name}: ${problem}`);
+}
+
+type Fields = Record<string, unknown>;
+
+function checkMessage(desc: DescMessage, msg: Fields, path: string): string | undefined {
+  // Well-known types (Any, Struct, Timestamp…) carry no rules; Any payloads are opaque to PGV too.
+  if (desc.file.proto.package === "google.protobuf") return undefined;
+  for (const oneof of desc.oneofs) {
+    if (hasOption(oneof, oneofRequired) && getOption(oneof, oneofRequired)) {
+      const value = msg[oneof.localName] as { case?: string } | undefined;
+      if (!value?.case) return `${path || "request"}: one of ${oneof.fields.map((f) => f.name).join(", ")} is required`;
+    }
+  }
+  for (const field of desc.fields) {
+    const value = field.oneof ? oneofValue(msg[field.oneof.localName], field.localName) : msg[field.localName];
+    const problem = checkField(field, value, path ? `${path}.${field.name}` : field.name);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function oneofValue(oneof: unknown, localName: string): unknown {
+  const o = oneof as { case?: string; value?: unknown } | undefined;
+  return o?.case === localName ? o.value : undefined;
+}
+
+function checkField(field: DescField, value: unknown, path: string): string | undefined {
+  const rules = hasOption(field, fieldRules) ? getOption(field, fieldRules) : undefined;
+  switch (field.fieldKind) {
+    case "list": {
+      const list = value as unknown[];
+      const problem = rules?.type.case === "repeated" ? checkRepeated(rules.type.value, list, path) : undefined;
+      if (problem) return problem;
+      const itemRules = rules?.type.case === "repeated" ? rules.type.value.items : undefined;
+      for (let i = 0; i < list.length; i++) {
+        const item = list[i];
+        const itemPath = `${path}[${i}]`;
+        const p =
+          (itemRules && checkScalar(itemRules, item, itemPath, field)) ||
+          (field.listKind === "message" ? checkMessage(field.message, item as Fields, itemPath) : undefined);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    case "map": {
+      if (field.mapKind !== "message") return undefined;
+      for (const [key, item] of Object.entries(value as Fields)) {
+        const p = checkMessage(field.message, item as Fields, `${path}["${key}"]`);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    case "message": {
+      if (value === undefined) return rules?.message?.required ? `${path} is required` : undefined;
+      if (rules?.type.case === "duration") {
+        const p = checkDuration(rules.type.value, value as Duration, path);
+        if (p) return p;
+      }
+      return checkMessage(field.message, value as Fields, path);
+    }
+    default:
+      return rules ? checkScalar(rules, value, path, field) : undefined;
+  }
+}
+
+function checkRepeated(rules: NonNullable<Extract<FieldRules["type"], { case: "repeated" }>["value"]>, list: unknown[], path: string): string | undefined {
+  if (rules.ignoreEmpty && list.length === 0) return undefined;
+  if (rules.minItems !== undefined && list.length < rules.minItems) return `${path} must have at least ${rules.minItems} item(s), got ${list.length}`;
+  if (rules.maxItems !== undefined && list.length > rules.maxItems) return `${path} must have at most ${rules.maxItems} items, got ${list.length}`;
+  if (rules.unique && new Set(list.map((v) => (typeof v === "object" ? JSON.stringify(v) : v))).size !== list.length) {
+    return `${path} must not contain duplicates`;
+  }
+  return undefined;
+}
+
+function checkScalar(rules: FieldRules, value: unknown, path: string, field: DescField): string | undefined {
+  const r = rules.type;
+  switch (r.case) {
+    case "string": {
+      const s = value as string;
+      const rule = r.value;
+      if (rule.ignoreEmpty && s === "") return undefined;
+      const bytes = Buffer.byteLength(s, "utf8");
+      if (rule.minBytes !== undefined && bytes < rule.minBytes) {
+        return s === "" ? `${path} is required` : `${path} must be at least ${rule.minBytes} bytes long, got ${bytes}`;
+      }
+      if (rule.maxBytes !== undefined && bytes > rule.maxBytes) return `${path} must be at most ${rule.maxBytes} bytes long, got ${bytes}`;
+      const chars = [...s].length;
+      if (rule.len !== undefined && chars !== Number(rule.len)) return `${path} must be exactly ${rule.len} characters long, got ${chars}`;
+      if (rule.minLen !== undefined && chars < rule.minLen) return s === "" ? `${path} is required` : `${path} must be at least ${rule.minLen} characters long, got ${chars}`;
+      if (rule.maxLen !== undefined && chars > rule.maxLen) return `${path} must be at most ${rule.maxLen} characters long, got ${chars}`;
+      if (rule.prefix !== undefined && !s.startsWith(rule.prefix)) return `${path} must start with "${rule.prefix}"`;
+      if (rule.pattern !== undefined && !new RegExp(rule.pattern, "u").test(s)) return `${path} must match ${rule.pattern}`;
+      if (rule.in.length > 0 && !rule.in.includes(s)) return `${path} must be one of ${rule.in.join(", ")}`;
+      if (rule.wellKnown.case === "email" && rule.wellKnown.value && !isEmail(s)) return `${path} must be a valid email address, got "${clip(s)}"`;
+      if (rule.wellKnown.case === "uri" && rule.wellKnown.value && !isAbsoluteUri(s)) return `${path} must be an absolute URI`;
+      return undefined;
+    }
+    case "bytes": {
+      const b = value as Uint8Array;
+      if (r.value.ignoreEmpty && b.length === 0) return undefined;
+      if (r.value.minLen !== undefined && b.length < r.value.minLen) return `${path} must be at least ${r.value.minLen} bytes, got ${b.length}`;
+      if (r.value.maxLen !== undefined && b.length > r.value.maxLen) return `${path} must be at most ${r.value.maxLen} bytes, got ${b.length}`;
+      return undefined;
+    }
+    case "int32":
+    case "int64":
+    case "uint32":
+    case "uint64": {
+      const n = BigInt(value as number | bigint);
+      const rule = r.value;
+      if (rule.ignoreEmpty && n === 0n) return undefined;
+      if (rule.lt !== undefined && !(n < BigInt(rule.lt))) return `${path} must be less than ${rule.lt}, got ${n}`;
+      if (rule.lte !== undefined && !(n <= BigInt(rule.lte))) return `${path} must be at most ${rule.lte}, got ${n}`;
+      if (rule.gt !== undefined && !(n > BigInt(rule.gt))) return `${path} must be greater than ${rule.gt}, got ${n}`;
+      if (rule.gte !== undefined && !(n >= BigInt(rule.gte))) return `${path} must be at least ${rule.gte}, got ${n}`;
+      return undefined;
+    }
+    case "enum": {
+      const e = field.fieldKind === "enum" ? field.enum : field.fieldKind === "list" && field.listKind === "enum" ? field.enum : undefined;
+      if (r.value.definedOnly && e && !e.values.some((v) => v.number === value)) return `${path} has undefined enum value ${String(value)}`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function checkDuration(rule: NonNullable<Extract<FieldRules["type"], { case: "duration" }>["value"]>, d: Duration, path: string): string | undefined {
+  const ns = (x: Duration) => x.seconds * 1_000_000_000n + BigInt(x.nanos);
+  if (rule.gte && ns(d) < ns(rule.gte)) return `${path} must be at least ${rule.gte.seconds}s`;
+  if (rule.lte && ns(d) > ns(rule.lte)) return `${path} must be at most ${rule.lte.seconds}s`;
+  return undefined;
+}
+
+// PGV's email rule: an addr-spec without display name, a local part of at most 64 bytes and a
+// hostname domain.
+function isEmail(s: string): boolean {
+  if (s.length > 254) return false;
+  const at = s.lastIndexOf("@");
+  if (at <= 0 || at > 64) return false;
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1);
+  return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/.test(local) && !local.startsWith(".") && !local.endsWith(".") && !local.includes("..") && isHostname(domain);
+}
+
+function isHostname(s: string): boolean {
+  const host = s.endsWith(".") ? s.slice(0, -1) : s;
+  if (host.length === 0 || host.length > 253) return false;
+  return host.split(".").every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+function isAbsoluteUri(s: string): boolean {
+  try {
+    return new URL(s).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}

@@ -1,0 +1,31 @@
+import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
+
+/** LoggerOptions configures createLogger. */
+export interface LoggerOptions {
+  level: string;
+  format: "json" | "console";
+  /** Values that must never appear in a log line (the API key); replaced by [REDACTED]. */
+  secrets?: readonly string[];
+  /** Where JSON lines go; stderr by default. */
+  destination?: { write(line: string): unknown };
+}
+
+/**
+ * createLogger logs to stderr (stdout is for command output), as JSON lines or for people.
+ * Secrets never reach log lines by design; the streamWrite hook is the last line of defence.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
+  const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join("[REDACTED]"), line);
+  const config = {
+    level: options.level,
+    base: undefined,
+    redact: { paths: ["apiKey", "*.apiKey", "headers.authorization", "*.headers.authorization"], censor: "[REDACTED]" },
+    hooks: { streamWrite: scrub },
+  };
+  if (options.format === "console") {
+    return pino(config, pretty({ destination: 2, sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l" }));
+  }
+  return pino(config, options.destination ?? pino.destination({ dest: 2, sync: true }));
+}

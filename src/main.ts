@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { main } from "./cli.js";
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // A bug, not bad input: show the stack for the bug report.
+    process.stderr.write(`temporalcloud-connector: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

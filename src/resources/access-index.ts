@@ -1,0 +1,139 @@
+import type { AccountAccess, Access } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { stringCursor, type Cursor } from "../connector/page-token.js";
+import type { AccountSnapshot } from "../temporal/account-snapshot.js";
+import { accountRoleId, permissionSlug, roleSlug, type PermissionSlug, type RoleSlug } from "./temporal-access.js";
+
+/** PrincipalType is a resource type that can hold access. */
+export type PrincipalType = "user" | "service-account" | "group" | "account-role";
+
+/** AccessRow is one principal holding one piece of access. */
+export interface AccessRow {
+  principalType: PrincipalType;
+  principalId: string;
+  /** Why the grant cannot be revoked directly, when it cannot. */
+  immutable?: string;
+}
+
+/** NamespaceRow is a principal's permission on a namespace. */
+export interface NamespaceRow extends AccessRow {
+  permission: PermissionSlug;
+}
+
+/**
+ * AccessIndex answers "who holds X" for every namespace, account role and custom role, built in
+ * one pass over the users, service accounts and groups of a snapshot. Rows are sorted by
+ * principal so that pages can resume after a principal key.
+ */
+export interface AccessIndex {
+  namespace(namespaceId: string): readonly NamespaceRow[];
+  role(slug: RoleSlug): readonly AccessRow[];
+  customRole(roleId: string): readonly AccessRow[];
+}
+
+/** rowKey orders rows: by principal type, then id. */
+export function rowKey(row: AccessRow): string {
+  return `${row.principalType}\u0000${row.principalId}`;
+}
+
+/** ROWS_PER_PAGE keeps a grants page far below the 4 MiB message limit (≈400 bytes a grant). */
+export const ROWS_PER_PAGE = 1000;
+
+/**
+ * rowsPage returns the page of rows after the cursor (the key of the last row of the previous
+ * page), and the cursor of the next page. Resuming after a key rather than an offset stays
+ * correct when the list changed in between (after a restart, say).
+ */
+export function rowsPage<R extends AccessRow>(rows: readonly R[], cursor: Cursor | undefined): { rows: R[]; next?: string } {
+  const after = cursor === undefined ? undefined : stringCursor(cursor);
+  let lo = 0;
+  if (after !== undefined) {
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rowKey(rows[mid]!) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  const page = rows.slice(lo, lo + ROWS_PER_PAGE);
+  return { rows: page, next: lo + ROWS_PER_PAGE < rows.length ? rowKey(page[page.length - 1]!) : undefined };
+}
+
+export const OWNER_REASON = "the Account Owner role can only be changed by Temporal Support";
+export const FINANCE_ADMIN_REASON = "the Finance Admin role can only be assigned by an Account Owner";
+export const NAMESPACE_SA_ROLE_REASON = "namespace-scoped service accounts always have the Read account role";
+export const NAMESPACE_SA_PERMISSION_REASON = "a namespace-scoped service account always has a permission on its own namespace; grant another level or delete the service account";
+export const INHERITED_REASON = "owners and admins are namespace admins on every namespace through their account role";
+
+/** accessIndex returns the snapshot's index, building it once per snapshot. */
+export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal?: AbortSignal): Promise<AccessIndex> {
+  return snapshot.derive(
+    "access-index",
+    async (s) => {
+      const [users, serviceAccounts, groups, namespaces] = await Promise.all([
+        snapshot.users.all(s),
+        snapshot.serviceAccounts.all(s),
+        snapshot.groups.all(s),
+        snapshot.namespaces.all(s),
+      ]);
+      const byNamespace = new Map<string, NamespaceRow[]>();
+      const byRole = new Map<RoleSlug, AccessRow[]>();
+      const byCustomRole = new Map<string, AccessRow[]>();
+      const push = <R>(map: Map<string, R[]>, key: string, row: R) => {
+        const list = map.get(key);
+        if (list) list.push(row);
+        else map.set(key, [row]);
+      };
+
+      const addAccountAccess = (principalType: PrincipalType, principalId: string, access: AccountAccess | undefined) => {
+        const slug = access && roleSlug(access.role);
+        if (slug) {
+          const immutable = slug === "owner" ? OWNER_REASON : slug === "finance-admin" ? FINANCE_ADMIN_REASON : undefined;
+          push(byRole, slug, { principalType, principalId, immutable });
+        }
+        for (const roleId of new Set(access?.customRoles ?? [])) push(byCustomRole, roleId, { principalType, principalId });
+      };
+      const addAccess = (principalType: PrincipalType, principalId: string, access: Access | undefined) => {
+        addAccountAccess(principalType, principalId, access?.accountAccess);
+        for (const [namespaceId, ns] of Object.entries(access?.namespaceAccesses ?? {})) {
+          const permission = permissionSlug(ns.permission);
+          if (permission) push(byNamespace, namespaceId, { principalType, principalId, permission });
+        }
+      };
+
+      for (const user of users) addAccess("user", user.id, user.spec?.access);
+      for (const sa of serviceAccounts) {
+        const scoped = sa.spec?.namespaceScopedAccess;
+        if (scoped) {
+          push(byRole, "read", { principalType: "service-account", principalId: sa.id, immutable: NAMESPACE_SA_ROLE_REASON });
+          const permission = scoped.access && permissionSlug(scoped.access.permission);
+          if (permission) {
+            push(byNamespace, scoped.namespace, { principalType: "service-account", principalId: sa.id, permission, immutable: NAMESPACE_SA_PERMISSION_REASON });
+          }
+        } else {
+          addAccess("service-account", sa.id, sa.spec?.access);
+        }
+      }
+      for (const group of groups) addAccess("group", group.id, group.spec?.access);
+      // Owners and admins are namespace admins everywhere: one grant per namespace to each of the
+      // two role resources, expanded to their members, instead of a copy per person.
+      for (const ns of namespaces) {
+        for (const slug of ["owner", "admin"] as const) {
+          push(byNamespace, ns.namespace, { principalType: "account-role", principalId: accountRoleId(accountId, slug), permission: "admin", immutable: INHERITED_REASON });
+        }
+      }
+
+      const sort = <R extends AccessRow>(map: Map<string, R[]>) => {
+        for (const rows of map.values()) rows.sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
+      };
+      sort(byNamespace);
+      sort(byRole);
+      sort(byCustomRole);
+      return {
+        namespace: (id) => byNamespace.get(id) ?? [],
+        role: (slug) => byRole.get(slug) ?? [],
+        customRole: (id) => byCustomRole.get(id) ?? [],
+      };
+    },
+    signal,
+  );
+}

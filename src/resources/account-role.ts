@@ -1,0 +1,176 @@
+import { create } from "@bufbuild/protobuf";
+import { annotation } from "../connector/annotations.js";
+import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, V1IdentifierSchema, type Grant, type Resource } from "../connector/c1.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
+import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import { accessGrant, MEMBER } from "./access-grant.js";
+import { accessIndex, FINANCE_ADMIN_REASON, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
+import { refuseImmutable } from "./immutable.js";
+import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
+import { readModifyWrite } from "./read-modify-write.js";
+import { profile } from "./common.js";
+import { ACCOUNT_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { accountRoleId, parseAccountRoleId, roleOf, roleSlug, ROLES, type RoleSlug } from "./temporal-access.js";
+
+/** immutableReason explains why a role is never provisioned (compatibility.md: synced only). */
+function immutableReason(slug: RoleSlug): string | undefined {
+  return slug === "owner" ? OWNER_REASON : slug === "finance-admin" ? FINANCE_ADMIN_REASON : undefined;
+}
+
+/** accountRoleResource builds the `account-role` resource of one built-in role. */
+export function accountRoleResource(accountId: string, slug: RoleSlug): Resource {
+  const role = ROLES.find((r) => r.slug === slug)!;
+  return create(ResourceSchema, {
+    id: resourceId(ACCOUNT_ROLE.id, accountRoleId(accountId, slug)),
+    displayName: role.displayName,
+    description: role.summary,
+    profile: profile({ role: slug, account_id: accountId }),
+    annotations: [annotation(RoleTraitSchema), annotation(V1IdentifierSchema, { id: `account-role:${slug}` })],
+  });
+}
+
+/** createAccountRoleSyncer builds the `account-role` resource type: the six built-in roles. */
+export function createAccountRoleSyncer(account: TemporalAccount): ResourceSyncer {
+  return {
+    resourceType: ACCOUNT_ROLE,
+    async list(_ctx, parent) {
+      if (parent) return { items: [] };
+      const accountId = await account.accountId();
+      return { items: ROLES.map((r) => accountRoleResource(accountId, r.slug)) };
+    },
+    async get(_ctx, id) {
+      const accountId = await account.accountId();
+      const slug = parseAccountRoleId(id.resource, accountId);
+      return slug && accountRoleResource(accountId, slug);
+    },
+    async entitlements(_ctx, resource) {
+      const accountId = await account.accountId();
+      const slug = parseAccountRoleId(resource.id!.resource, accountId);
+      if (!slug) return { items: [] };
+      const role = ROLES.find((r) => r.slug === slug)!;
+      const reason = immutableReason(slug);
+      return {
+        items: [
+          newEntitlement(resource, MEMBER, {
+            displayName: `${role.displayName} Role Member`,
+            description: `Has the ${role.displayName} role in Temporal Cloud`,
+            purpose: "assignment",
+            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+            annotations: [
+              annotation(V1IdentifierSchema, { id: `membership:${resource.id!.resource}` }),
+              ...(reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : []),
+            ],
+          }),
+        ],
+      };
+    },
+    async grants(ctx, resource, cursor) {
+      const accountId = await account.accountId();
+      const roleId = resource.id!.resource;
+      const slug = parseAccountRoleId(roleId, accountId);
+      if (!slug) return { items: [] };
+      const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
+      const { rows, next } = rowsPage(index.role(slug), cursor);
+      return { items: rows.map((row) => roleGrant(roleId, row)), next };
+    },
+
+    async grant(ctx, principal, entitlement) {
+      const accountId = await account.accountId();
+      const target = roleOfEntitlement(entitlement.resource!.id!.resource, slugOf(entitlement), accountId);
+      const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean; replaced?: RoleSlug }>(ctx, account, {
+        describe: `grant ${entitlement.id}`,
+        read: async () => {
+          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "account roles");
+          if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
+          return p;
+        },
+        version: (p) => p.version,
+        plan(p) {
+          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_ROLE_REASON}`);
+          const current = roleSlug(roleOfPrincipal(p));
+          refuseProtected(p, current);
+          if (current === target) return { result: { principal: p, alreadyExists: true } };
+          // A principal has exactly one role: granting one replaces the current one.
+          return { write: writeAccess(account, p, withAccountAccess(p.access, { role: roleOf(target) })), result: { principal: p, replaced: current } };
+        },
+        unchanged: (p) => ({ principal: p, alreadyExists: true }),
+      });
+      const p = outcome.principal;
+      const roleId = accountRoleId(accountId, target);
+      return {
+        grants: [roleGrant(roleId, { principalType: p.type, principalId: p.id })],
+        alreadyExists: outcome.alreadyExists,
+        replacedGrantId: outcome.replaced && grantId(entitlementId(resourceId(ACCOUNT_ROLE.id, accountRoleId(accountId, outcome.replaced)), MEMBER), resourceId(p.type, p.id)),
+        requestId: outcome.requestId,
+      };
+    },
+
+    async revoke(ctx, grant) {
+      refuseImmutable(grant);
+      const accountId = await account.accountId();
+      const target = roleOfEntitlement(grant.entitlement!.resource!.id!.resource, slugOf(grant.entitlement!), accountId);
+      const principalId = grant.principal!.id!;
+      return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
+        describe: `revoke ${grant.entitlement!.id} from ${principalId.resourceType} ${principalId.resource}`,
+        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "account roles"),
+        version: (p) => p?.version ?? "",
+        plan(p) {
+          // Revoke only what is still held: never take away a role the principal no longer has.
+          if (!p || roleSlug(roleOfPrincipal(p)) !== target) return { result: { alreadyRevoked: true } };
+          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_ROLE_REASON}`);
+          return { write: writeAccess(account, p, withAccountAccess(p.access, { role: steppedDown(p, target) })), result: { alreadyRevoked: false } };
+        },
+        unchanged: () => ({ alreadyRevoked: true }),
+      });
+    },
+  };
+}
+
+/** GRANTEES are the principal types that hold account roles. */
+const GRANTEES = ["user", "service-account", "group"] as const;
+
+/** roleGrant builds the grant of an account role's membership, as a sync would list it. */
+function roleGrant(roleId: string, row: AccessRow): Grant {
+  return accessGrant(resourceId(ACCOUNT_ROLE.id, roleId), MEMBER, row, (userId) => `grant:membership:${roleId}:${userId}`);
+}
+
+/** roleOfEntitlement reads the role a provisioning request is about and refuses the protected ones. */
+function roleOfEntitlement(roleResourceId: string, slug: string, accountId: string): RoleSlug {
+  const role = parseAccountRoleId(roleResourceId, accountId);
+  if (!role) throw invalidArgument(`"${roleResourceId}" is not an account role of account ${accountId}; expected ${accountId}-<${ROLES.map((r) => r.slug).join("|")}>`);
+  if (slug !== MEMBER) throw invalidArgument(`account roles have a single entitlement "${MEMBER}", not "${slug}"`);
+  const reason = immutableReason(role);
+  if (reason) throw failedPrecondition(`the ${ROLES.find((r) => r.slug === role)!.displayName} role is never granted or revoked by this connector: ${reason}`);
+  return role;
+}
+
+/** refuseProtected leaves principals holding Owner or Finance Admin untouched. */
+function refuseProtected(p: Principal, current: RoleSlug | undefined): void {
+  const reason = current && immutableReason(current);
+  if (reason) throw failedPrecondition(`${p.label} holds the ${ROLES.find((r) => r.slug === current)!.displayName} role, which this connector never overwrites: ${reason}`);
+}
+
+/**
+ * steppedDown is the role left after revoking one: admin → developer → read, metrics-read → read.
+ * Users and service accounts must keep a role, so revoking Read is refused; a group may have none.
+ */
+function steppedDown(p: Principal, role: RoleSlug): AccountAccess_Role {
+  if (p.type === "group") {
+    if ((p.access?.accountAccess?.customRoles.length ?? 0) > 0) {
+      throw failedPrecondition(`${p.label} has custom roles, which need a built-in account role; revoke its custom roles first`);
+    }
+    return AccountAccess_Role.UNSPECIFIED;
+  }
+  switch (role) {
+    case "admin":
+      return AccountAccess_Role.DEVELOPER;
+    case "developer":
+    case "metrics-read":
+      return AccountAccess_Role.READ;
+    default:
+      throw failedPrecondition(`${p.label} must keep an account role and Read is the lowest; to remove its access, delete the ${p.type === "user" ? "account" : "service account"} instead`);
+  }
+}

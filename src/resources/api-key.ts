@@ -1,0 +1,85 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { annotation } from "../connector/annotations.js";
+import { ResourceSchema, SecretTraitSchema, SecretTrait_CredentialType, Status_ResourceStatus, type Resource } from "../connector/c1.js";
+import { resourceId } from "../connector/ids.js";
+import { stringCursor } from "../connector/page-token.js";
+import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import { OwnerType, type ApiKey } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { readModifyWrite } from "./read-modify-write.js";
+import { API_KEY, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+
+/** apiKeyResource converts a Temporal API key (never its secret) into an `api-key` resource. */
+export function apiKeyResource(key: ApiKey, now = new Date()): Resource {
+  const spec = key.spec;
+  const ownerType = spec?.ownerType === OwnerType.SERVICE_ACCOUNT ? SERVICE_ACCOUNT.id : USER.id;
+  const expires = spec?.expiryTime && timestampDate(spec.expiryTime);
+  const expired = key.state === ResourceState.EXPIRED || (expires !== undefined && expires < now);
+  let status = resourceStatus(key.state);
+  if (status.status === Status_ResourceStatus.ENABLED || key.state === ResourceState.EXPIRED) {
+    if (spec?.disabled) status = { ...status, status: Status_ResourceStatus.DISABLED, details: "disabled" };
+    else if (expired) status = { ...status, status: Status_ResourceStatus.DISABLED, details: `expired${expires ? ` on ${expires.toISOString()}` : ""}` };
+  }
+  const details = profile({
+    api_key_id: key.id,
+    owner_id: spec?.ownerId,
+    owner_type: ownerType,
+    expires_at: iso(spec?.expiryTime),
+    disabled: spec?.disabled ? true : undefined,
+    expired: expired ? true : undefined,
+    state: stateName(key.state),
+    last_modified_at: iso(key.lastModifiedTime),
+  });
+  return create(ResourceSchema, {
+    id: resourceId(API_KEY.id, key.id),
+    displayName: spec?.displayName || key.id,
+    description: clip(spec?.description ?? "", 2048),
+    profile: details,
+    status,
+    createdAt: key.createdTime,
+    annotations: [
+      annotation(SecretTraitSchema, {
+        identityId: spec?.ownerId ? resourceId(ownerType, spec.ownerId) : undefined,
+        expiresAt: spec?.expiryTime,
+        credentialType: SecretTrait_CredentialType.STATIC_SECRET,
+        credentialDetail: "temporal_cloud_api_key",
+        // Deprecated trait fields, for older readers.
+        createdAt: key.createdTime,
+        profile: details,
+      }),
+    ],
+  });
+}
+
+/** createApiKeySyncer builds the `api-key` resource type. */
+export function createApiKeySyncer(account: TemporalAccount): ResourceSyncer {
+  return {
+    resourceType: API_KEY,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).apiKeys.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map((k) => apiKeyResource(k)), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const key = await orUndefinedIfMissing(account.client.getApiKey(id.resource, { signal: ctx.signal }));
+      return key && apiKeyResource(key);
+    },
+
+    /** delete revokes the credential: the key is deleted and stops authenticating. */
+    async delete(ctx, id) {
+      return readModifyWrite<ApiKey | undefined, { notFound: boolean }>(ctx, account, {
+        describe: `delete API key ${id.resource}`,
+        read: () => orUndefinedIfMissing(account.client.getApiKey(id.resource, { signal: ctx.signal })),
+        version: (key) => key?.resourceVersion ?? "",
+        plan: (key) => (key ? { write: (opts) => account.client.deleteApiKey(key.id, opts), result: { notFound: false } } : { result: { notFound: true } }),
+        unchanged: () => ({ notFound: false }),
+      }).catch((err: unknown) => {
+        if (isNotFound(err)) return { notFound: true };
+        throw err;
+      });
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
+import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
+import { TemporalApiError } from "../temporal/errors.js";
+
+/** profile builds a Resource.profile object, leaving out empty values. */
+export function profile(fields: Record<string, JsonValue | undefined>): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** iso renders a protobuf timestamp for a profile. */
+export function iso(ts: Timestamp | undefined): string | undefined {
+  return ts && timestampDate(ts).toISOString();
+}
+
+/** stateName renders a Temporal resource state for people: RESOURCE_STATE_ACTIVE → "active". */
+export function stateName(state: ResourceState): string {
+  return (ResourceState[state] ?? "unspecified").toLowerCase().replace(/_/g, "-");
+}
+
+/**
+ * resourceStatus maps a Temporal resource state to the protocol's coarse status: deleting and
+ * deleted are DELETED, suspended/expired/failed activations are DISABLED, anything else ENABLED.
+ */
+export function resourceStatus(state: ResourceState, details?: string): Status {
+  let status = Status_ResourceStatus.ENABLED;
+  switch (state) {
+    case ResourceState.DELETING:
+    case ResourceState.DELETED:
+      status = Status_ResourceStatus.DELETED;
+      break;
+    case ResourceState.SUSPENDED:
+    case ResourceState.EXPIRED:
+    case ResourceState.ACTIVATION_FAILED:
+      status = Status_ResourceStatus.DISABLED;
+      break;
+  }
+  return create(StatusSchema, { status, details: clip(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024) });
+}
+
+/** clip shortens text to a byte budget (protocol limits are in UTF-8 bytes). */
+export function clip(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = text;
+  while (Buffer.byteLength(out) > maxBytes - 3) out = out.slice(0, -1);
+  return `${out}...`;
+}
+
+/** isNotFound tells whether an upstream call failed because the object does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof TemporalApiError && err.kind === "not-found";
+}
+
+/** orUndefinedIfMissing resolves to undefined when the upstream object does not exist. */
+export async function orUndefinedIfMissing<T>(fetch: Promise<T>): Promise<T | undefined> {
+  try {
+    return await fetch;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,148 @@
+import { create } from "@bufbuild/protobuf";
+import { annotation } from "../connector/annotations.js";
+import { ResourceSchema, RoleTraitSchema, type Entitlement, type Resource } from "../connector/c1.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
+import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { stringCursor } from "../connector/page-token.js";
+import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { accessGrant, MEMBER } from "./access-grant.js";
+import { accessIndex, FINANCE_ADMIN_REASON, OWNER_REASON, rowsPage } from "./access-index.js";
+import { refuseImmutable } from "./immutable.js";
+import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
+import { readModifyWrite } from "./read-modify-write.js";
+import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { CUSTOM_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+
+/**
+ * permissionSummary renders a custom role's permissions for reviewers, one clause per
+ * permission: `namespace[payments-prod.acme7]: cloud.namespace.get, cloud.namespace.update`.
+ */
+export function permissionSummary(role: CustomRole): string {
+  return (role.spec?.permissions ?? [])
+    .map((p) => {
+      const scope = p.resources?.allowAll ? "*" : (p.resources?.resourceIds ?? []).join(", ");
+      return `${p.resources?.resourceType ?? "?"}[${scope}]: ${p.actions.join(", ")}`;
+    })
+    .join("; ");
+}
+
+/** customRoleResource converts a Temporal custom role into a `custom-role` resource. */
+export function customRoleResource(role: CustomRole): Resource {
+  const details = profile({
+    custom_role_id: role.id,
+    name: role.spec?.name,
+    permissions: clip(permissionSummary(role), 16 * 1024),
+    state: stateName(role.state),
+    last_modified_at: iso(role.lastModifiedTime),
+  });
+  return create(ResourceSchema, {
+    id: resourceId(CUSTOM_ROLE.id, role.id),
+    displayName: role.spec?.name || role.id,
+    description: clip(role.spec?.description ?? "", 2048),
+    profile: details,
+    status: resourceStatus(role.state),
+    createdAt: role.createdTime,
+    annotations: [annotation(RoleTraitSchema, { profile: details })],
+  });
+}
+
+/** createCustomRoleSyncer builds the `custom-role` resource type. */
+export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer {
+  return {
+    resourceType: CUSTOM_ROLE,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).customRoles.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map(customRoleResource), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const role = await orUndefinedIfMissing(account.client.getCustomRole(id.resource, { signal: ctx.signal }));
+      return role && customRoleResource(role);
+    },
+    async entitlements(_ctx, resource) {
+      const name = resource.displayName || resource.id!.resource;
+      return {
+        items: [
+          newEntitlement(resource, MEMBER, {
+            displayName: `${name} Custom Role Member`,
+            description: `Has the ${name} custom role in Temporal Cloud`,
+            purpose: "assignment",
+            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+          }),
+        ],
+      };
+    },
+    async grants(ctx, resource, cursor) {
+      const index = await accessIndex(account.snapshot(ctx), await account.accountId(), ctx.signal);
+      const { rows, next } = rowsPage(index.customRole(resource.id!.resource), cursor);
+      return { items: rows.map((row) => accessGrant(resource.id!, MEMBER, row)), next };
+    },
+
+    async grant(ctx, principal, entitlement) {
+      const roleId = memberOf(entitlement);
+      const role = await orUndefinedIfMissing(account.client.getCustomRole(roleId, { signal: ctx.signal }));
+      if (!role) throw new ConnectorError(Code.NotFound, `custom role ${roleId} not found`);
+      const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean }>(ctx, account, {
+        describe: `grant custom role ${role.spec?.name || roleId}`,
+        read: async () => {
+          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "custom roles");
+          if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
+          return p;
+        },
+        version: (p) => p.version,
+        plan(p) {
+          refuseUnchangeable(p);
+          if (roleOfPrincipal(p) === AccountAccess_Role.UNSPECIFIED) {
+            throw failedPrecondition(`${p.label} has no built-in account role; custom roles are granted on top of one, so grant an account role first`);
+          }
+          const held = p.access?.accountAccess?.customRoles ?? [];
+          if (held.includes(roleId)) return { result: { principal: p, alreadyExists: true } };
+          return { write: writeAccess(account, p, withAccountAccess(p.access, { customRoles: [...held, roleId] })), result: { principal: p } };
+        },
+        unchanged: (p) => ({ principal: p, alreadyExists: true }),
+      });
+      const row = { principalType: outcome.principal.type, principalId: outcome.principal.id };
+      return { grants: [accessGrant(resourceId(CUSTOM_ROLE.id, roleId), MEMBER, row)], alreadyExists: outcome.alreadyExists, requestId: outcome.requestId };
+    },
+
+    async revoke(ctx, grant) {
+      refuseImmutable(grant);
+      const roleId = memberOf(grant.entitlement!);
+      const principalId = grant.principal!.id!;
+      return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
+        describe: `revoke custom role ${roleId} from ${principalId.resourceType} ${principalId.resource}`,
+        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "custom roles"),
+        version: (p) => p?.version ?? "",
+        plan(p) {
+          const held = p?.access?.accountAccess?.customRoles ?? [];
+          if (!p || !held.includes(roleId)) return { result: { alreadyRevoked: true } };
+          refuseUnchangeable(p);
+          return { write: writeAccess(account, p, withAccountAccess(p.access, { customRoles: held.filter((id) => id !== roleId) })), result: { alreadyRevoked: false } };
+        },
+        unchanged: () => ({ alreadyRevoked: true }),
+      });
+    },
+  };
+}
+
+/** GRANTEES are the principal types that hold custom roles. */
+const GRANTEES = ["user", "service-account", "group"] as const;
+
+function memberOf(entitlement: Entitlement): string {
+  const slug = slugOf(entitlement);
+  if (slug !== MEMBER) throw invalidArgument(`custom roles have a single entitlement "${MEMBER}", not "${slug}"`);
+  return entitlement.resource!.id!.resource;
+}
+
+/** refuseUnchangeable: custom roles need an account-scoped principal whose role we may rewrite. */
+function refuseUnchangeable(p: Principal): void {
+  if (p.type === "service-account" && p.scopedNamespace) {
+    throw failedPrecondition(`${p.label} is namespace-scoped; custom roles can only be held by users, groups and account-scoped service accounts`);
+  }
+  const role = roleOfPrincipal(p);
+  if (role === AccountAccess_Role.OWNER || role === AccountAccess_Role.FINANCE_ADMIN) {
+    throw failedPrecondition(`${p.label} holds the ${roleName(role)} role, which this connector never rewrites: ${role === AccountAccess_Role.OWNER ? OWNER_REASON : FINANCE_ADMIN_REASON}`);
+  }
+}

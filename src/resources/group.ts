@@ -1,0 +1,155 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { annotation, findAnnotation } from "../connector/annotations.js";
+import { EntitlementImmutableSchema, GrantImmutableSchema, GroupTraitSchema, ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
+import { newEntitlement, newGrant, resourceId, slugOf } from "../connector/ids.js";
+import { stringCursor } from "../connector/page-token.js";
+import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
+import type { UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { MEMBER } from "./access-grant.js";
+import { TemporalApiError } from "../temporal/errors.js";
+import { iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { refuseImmutable } from "./immutable.js";
+import { GROUP, USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { externallyManaged, groupSource, roleSlug, type GroupSource } from "./temporal-access.js";
+
+/** groupResource converts a Temporal user group into a `group` resource. */
+export function groupResource(group: UserGroup): Resource {
+  const spec = group.spec;
+  const source = groupSource(group);
+  const accountAccess = spec?.access?.accountAccess;
+  const details = profile({
+    group_id: group.id,
+    source,
+    email: spec?.groupType.case === "googleGroup" ? spec.groupType.value.emailAddress : undefined,
+    idp_id: spec?.groupType.case === "scimGroup" ? spec.groupType.value.idpId : undefined,
+    account_role: accountAccess ? roleSlug(accountAccess.role) : undefined,
+    custom_roles: accountAccess?.customRoles.join(","),
+    state: stateName(group.state),
+    last_modified_at: iso(group.lastModifiedTime),
+  });
+  return create(ResourceSchema, {
+    id: resourceId(GROUP.id, group.id),
+    displayName: spec?.displayName || group.id,
+    profile: details,
+    status: resourceStatus(group.state),
+    createdAt: group.createdTime,
+    annotations: [annotation(GroupTraitSchema, { groupSourceType: source, profile: details })],
+  });
+}
+
+/** createGroupSyncer builds the `group` resource type. */
+export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
+  /** sourceOf reads the group's kind from the resource the syncer sent back, or asks upstream. */
+  async function sourceOf(ctx: CallContext, resource: Resource): Promise<GroupSource> {
+    const trait = findAnnotation(resource.annotations, GroupTraitSchema);
+    if (trait?.groupSourceType === "google" || trait?.groupSourceType === "scim" || trait?.groupSourceType === "cloud") return trait.groupSourceType;
+    return groupSource(await account.client.getUserGroup(resource.id!.resource, { signal: ctx.signal }));
+  }
+
+  return {
+    resourceType: GROUP,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).groups.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map(groupResource), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const group = await orUndefinedIfMissing(account.client.getUserGroup(id.resource, { signal: ctx.signal }));
+      return group && groupResource(group);
+    },
+    async entitlements(ctx, resource) {
+      const reason = externallyManaged(await sourceOf(ctx, resource));
+      return {
+        items: [
+          newEntitlement(resource, MEMBER, {
+            displayName: `${resource.displayName || resource.id!.resource} Member`,
+            description: `Member of the ${resource.displayName || resource.id!.resource} user group in Temporal Cloud`,
+            purpose: "assignment",
+            grantableTo: [USER],
+            annotations: reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : [],
+          }),
+        ],
+      };
+    },
+    async grants(ctx, resource, cursor) {
+      const groupId = resource.id!.resource;
+      const [reason, page] = await Promise.all([
+        sourceOf(ctx, resource).then(externallyManaged),
+        account.snapshot(ctx).groupMembers(groupId).page(stringCursor(cursor), ctx.signal),
+      ]);
+      const items = page.items.flatMap((m) => (m.memberId?.memberType.case === "userId" ? [memberGrant(groupId, m.memberId.memberType.value, reason)] : []));
+      return { items, next: page.nextPageToken || undefined };
+    },
+
+    /** grant adds a user to a Cloud group; Google and SCIM groups are managed by their IdP. */
+    async grant(ctx, principal, entitlement) {
+      const groupId = memberSlugOf(entitlement);
+      const group = await cloudGroup(ctx, groupId);
+      if (!group) throw new ConnectorError(Code.NotFound, `group ${groupId} not found`);
+      const userId = principal.id!;
+      if (userId.resourceType !== USER.id) throw invalidArgument(`only users can be members of a group, not "${userId.resourceType}"`);
+      if (!(await orUndefinedIfMissing(account.client.getUser(userId.resource, { signal: ctx.signal })))) {
+        throw new ConnectorError(Code.NotFound, `user ${userId.resource} not found`);
+      }
+      const grants = [memberGrant(groupId, userId.resource, undefined)];
+      if (await isMember(ctx, groupId, userId.resource)) return { grants, alreadyExists: true };
+      try {
+        const op = await account.client.addUserGroupMember(groupId, userId.resource, { operationId: randomUUID(), signal: ctx.signal });
+        return { grants, requestId: (await account.awaitOperation(op, ctx)).id };
+      } catch (err) {
+        // Added concurrently since we looked: the status code says so, no message matching.
+        if (err instanceof TemporalApiError && err.kind === "already-exists") return { grants, alreadyExists: true };
+        throw err;
+      }
+    },
+
+    async revoke(ctx, grant) {
+      refuseImmutable(grant);
+      const groupId = memberSlugOf(grant.entitlement!);
+      const userId = grant.principal!.id!;
+      const group = await cloudGroup(ctx, groupId);
+      if (!group || userId.resourceType !== USER.id || !(await isMember(ctx, groupId, userId.resource))) return { alreadyRevoked: true };
+      try {
+        const op = await account.client.removeUserGroupMember(groupId, userId.resource, { operationId: randomUUID(), signal: ctx.signal });
+        return { requestId: (await account.awaitOperation(op, ctx)).id };
+      } catch (err) {
+        if (isNotFound(err)) return { alreadyRevoked: true };
+        throw err;
+      }
+    },
+  };
+
+  /** cloudGroup reads a group whose membership we may change, refusing Google and SCIM groups. */
+  async function cloudGroup(ctx: CallContext, groupId: string): Promise<UserGroup | undefined> {
+    const group = await orUndefinedIfMissing(account.client.getUserGroup(groupId, { signal: ctx.signal }));
+    const reason = group && externallyManaged(groupSource(group));
+    if (reason) throw failedPrecondition(`group ${group!.spec?.displayName || groupId}: ${reason}; change it there`);
+    return group;
+  }
+
+  /** isMember walks the group's members (one request per 1,000). */
+  async function isMember(ctx: CallContext, groupId: string, userId: string): Promise<boolean> {
+    let pageToken: string | undefined;
+    do {
+      const page = await account.client.listUserGroupMembers(groupId, { pageToken }, { signal: ctx.signal });
+      if (page.items.some((m) => m.memberId?.memberType.case === "userId" && m.memberId.memberType.value === userId)) return true;
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+    return false;
+  }
+}
+
+/** memberGrant is the grant of a group's membership; IdP-managed memberships are immutable here. */
+function memberGrant(groupId: string, userId: string, immutableReason: string | undefined): Grant {
+  const annotations = immutableReason ? [annotation(GrantImmutableSchema, { metadata: { reason: immutableReason } })] : [];
+  return newGrant(resourceId(GROUP.id, groupId), MEMBER, resourceId(USER.id, userId), annotations);
+}
+
+function memberSlugOf(entitlement: Entitlement): string {
+  const slug = slugOf(entitlement);
+  if (slug !== MEMBER) throw invalidArgument(`groups have a single entitlement "${MEMBER}", not "${slug}"`);
+  return entitlement.resource!.id!.resource;
+}

@@ -1,0 +1,229 @@
+import { create } from "@bufbuild/protobuf";
+import { annotation } from "../connector/annotations.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
+import { ResourceSchema, V1IdentifierSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { stringCursor, type Cursor } from "../connector/page-token.js";
+import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
+import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import { accessGrant } from "./access-grant.js";
+import { accessIndex, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
+import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { refuseImmutable } from "./immutable.js";
+import { namespacePermission, readPrincipal, roleName, roleOfPrincipal, writeNamespaceAccess, type Principal } from "./principals.js";
+import { readModifyWrite } from "./read-modify-write.js";
+import { accountRoleId, hasAdminEverywhere, PERMISSIONS, permissionOf, permissionSlug, type PermissionSlug } from "./temporal-access.js";
+
+/** namespaceResource converts a Temporal namespace into a `namespace` resource. */
+export function namespaceResource(ns: Namespace): Resource {
+  return create(ResourceSchema, {
+    id: resourceId(NAMESPACE.id, ns.namespace),
+    displayName: ns.namespace,
+    profile: profile({
+      namespace: ns.namespace,
+      name: ns.spec?.name,
+      active_region: ns.activeRegion,
+      regions: ns.replicas.map((r) => r.region).join(","),
+      web_address: ns.endpoints?.webAddress,
+      grpc_address: ns.endpoints?.grpcAddress,
+      state: stateName(ns.state),
+      last_modified_at: iso(ns.lastModifiedTime),
+    }),
+    status: resourceStatus(ns.state),
+    createdAt: ns.createdTime,
+    annotations: [annotation(V1IdentifierSchema, { id: `namespace:${ns.namespace}` })],
+  });
+}
+
+/**
+ * The namespace grants of a call outside a sync come from the per-namespace assignment endpoints
+ * (a handful of calls), walked in these phases; inside a sync they come from the sync's access
+ * index, which costs nothing more because the sync lists every principal anyway.
+ */
+const PHASES = ["users", "service-accounts", "groups", "inherited"] as const;
+type AssignmentCursor = { phase: number; token: string };
+
+/** createNamespaceSyncer builds the `namespace` resource type. */
+export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer {
+  const toGrants = (ns: string, rows: readonly NamespaceRow[]): Grant[] => rows.map((row) => namespaceGrant(ns, row));
+
+  async function grantsFromIndex(ctx: CallContext, ns: string, cursor: Cursor | undefined): Promise<ListPage<Grant>> {
+    const index = await accessIndex(account.snapshot(ctx), await account.accountId(), ctx.signal);
+    const { rows, next } = rowsPage(index.namespace(ns), cursor);
+    return { items: toGrants(ns, rows), next };
+  }
+
+  async function grantsFromAssignments(ctx: CallContext, ns: string, cursor: Cursor | undefined): Promise<ListPage<Grant>> {
+    const { phase, token } = assignmentCursor(cursor);
+    const page = { pageToken: token || undefined };
+    const opts = { signal: ctx.signal };
+    let rows: NamespaceRow[] = [];
+    let nextToken = "";
+    switch (PHASES[phase]) {
+      case "users": {
+        const res = await account.client.listUserNamespaceAssignments(ns, page, opts);
+        rows = res.items.flatMap((a) => row("user", a.id, a.inheritedAccess, a.namespaceAccess?.permission));
+        nextToken = res.nextPageToken;
+        break;
+      }
+      case "service-accounts": {
+        const res = await account.client.listServiceAccountNamespaceAssignments(ns, page, opts);
+        // Assignment rows do not say whether a service account is namespace-scoped; the list does.
+        const scoped = res.items.length === 0 ? new Set<string>() : await namespaceScopedIds(ctx);
+        rows = res.items.flatMap((a) =>
+          row("service-account", a.id, a.inheritedAccess, a.namespaceAccess?.permission).map((r) => (scoped.has(a.id) ? { ...r, immutable: NAMESPACE_SA_PERMISSION_REASON } : r)),
+        );
+        nextToken = res.nextPageToken;
+        break;
+      }
+      case "groups": {
+        const res = await account.client.listUserGroupNamespaceAssignments(ns, page, opts);
+        rows = res.items.flatMap((a) => row("group", a.id, a.inheritedAccess, a.namespaceAccess?.permission));
+        nextToken = res.nextPageToken;
+        break;
+      }
+      case "inherited": {
+        const accountId = await account.accountId();
+        rows = (["owner", "admin"] as const).map((slug) => ({ principalType: "account-role", principalId: accountRoleId(accountId, slug), permission: "admin", immutable: INHERITED_REASON }));
+        break;
+      }
+    }
+    const next: AssignmentCursor | undefined = nextToken ? { phase, token: nextToken } : phase + 1 < PHASES.length ? { phase: phase + 1, token: "" } : undefined;
+    return { items: toGrants(ns, rows), next };
+  }
+
+  async function namespaceScopedIds(ctx: CallContext): Promise<Set<string>> {
+    const all = await account.snapshot(ctx).serviceAccounts.all(ctx.signal);
+    return new Set(all.filter((sa) => sa.spec?.namespaceScopedAccess).map((sa) => sa.id));
+  }
+
+  return {
+    resourceType: NAMESPACE,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).namespaces.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map(namespaceResource), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const ns = await orUndefinedIfMissing(account.client.getNamespace(id.resource, { signal: ctx.signal }));
+      return ns && namespaceResource(ns);
+    },
+    async entitlements(_ctx, resource) {
+      const ns = resource.id!.resource;
+      return {
+        items: PERMISSIONS.map((p) =>
+          newEntitlement(resource, p.slug, {
+            displayName: `Namespace ${ns} ${p.displayName}`,
+            description: `Access to ${ns} namespace in Temporal Cloud`,
+            purpose: "permission",
+            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+            annotations: [annotation(V1IdentifierSchema, { id: entitlementId(resource.id!, p.slug) })],
+          }),
+        ),
+      };
+    },
+    async grants(ctx, resource, cursor) {
+      const ns = resource.id!.resource;
+      return ctx.syncId ? grantsFromIndex(ctx, ns, cursor) : grantsFromAssignments(ctx, ns, cursor);
+    },
+
+    async grant(ctx, principal, entitlement) {
+      const ns = entitlement.resource!.id!.resource;
+      const slug = permissionSlugOf(entitlement);
+      const desired = permissionOf(slug)!;
+      const what = `namespace permission ${entitlement.id}`;
+      const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean; replaced?: PermissionSlug }>(ctx, account, {
+        describe: `grant ${what}`,
+        read: async () => {
+          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "namespace permissions");
+          if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
+          return p;
+        },
+        version: (p) => p.version,
+        plan(p) {
+          refuseAdminEverywhere(p, ns);
+          if (p.type === "service-account" && p.scopedNamespace && p.scopedNamespace !== ns) {
+            throw failedPrecondition(`${p.label} is scoped to namespace ${p.scopedNamespace}; only its permission on ${p.scopedNamespace} can change`);
+          }
+          const current = namespacePermission(p, ns);
+          if (current === desired) return { result: { principal: p, alreadyExists: true } };
+          const replaced = current === undefined ? undefined : permissionSlug(current);
+          return { write: writeNamespaceAccess(account, p, ns, desired), result: { principal: p, replaced } };
+        },
+        unchanged: (p) => ({ principal: p, alreadyExists: true }),
+      });
+      const p = outcome.principal;
+      const grant = namespaceGrant(ns, { principalType: p.type, principalId: p.id, permission: slug, immutable: p.type === "service-account" && p.scopedNamespace ? NAMESPACE_SA_PERMISSION_REASON : undefined });
+      return {
+        grants: [grant],
+        alreadyExists: outcome.alreadyExists,
+        replacedGrantId: outcome.replaced && grantId(entitlementId(resourceId(NAMESPACE.id, ns), outcome.replaced), resourceId(p.type, p.id)),
+        requestId: outcome.requestId,
+      };
+    },
+
+    async revoke(ctx, grant) {
+      const ns = grant.entitlement!.resource!.id!.resource;
+      const slug = permissionSlugOf(grant.entitlement!);
+      const principalId = grant.principal!.id!;
+      refuseImmutable(grant);
+      if (principalId.resourceType === "account-role") throw failedPrecondition(`${INHERITED_REASON}: change the principal's account role instead`);
+      return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
+        describe: `revoke namespace permission ${grant.entitlement!.id} from ${principalId.resourceType} ${principalId.resource}`,
+        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "namespace permissions"),
+        version: (p) => p?.version ?? "",
+        plan(p) {
+          // Revoking what is not held (another level, or nothing) changes nothing.
+          if (!p || namespacePermission(p, ns) !== permissionOf(slug)) {
+            if (p && slug === "admin" && hasAdminEverywhere(roleOfPrincipal(p))) {
+              throw failedPrecondition(`${p.label} is admin on every namespace through its ${roleName(roleOfPrincipal(p))} role; change its account role instead`);
+            }
+            return { result: { alreadyRevoked: true } };
+          }
+          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_PERMISSION_REASON}`);
+          return { write: writeNamespaceAccess(account, p, ns, undefined), result: { alreadyRevoked: false } };
+        },
+        unchanged: () => ({ alreadyRevoked: true }),
+      });
+    },
+  };
+}
+
+/** GRANTEES are the principal types that can hold namespace permissions. */
+const GRANTEES = ["user", "service-account", "group"] as const;
+
+/** namespaceGrant builds the grant of a namespace permission, as a sync would list it. */
+function namespaceGrant(ns: string, row: NamespaceRow): Grant {
+  return accessGrant(resourceId(NAMESPACE.id, ns), row.permission, row, (userId) => `grant:namespace:${ns}:${row.permission}:${userId}`);
+}
+
+function permissionSlugOf(entitlement: Entitlement): PermissionSlug {
+  const slug = slugOf(entitlement);
+  if (!permissionOf(slug)) throw invalidArgument(`entitlement ${entitlement.id}: unknown namespace permission "${slug}"; expected admin, write or read`);
+  return slug as PermissionSlug;
+}
+
+/** refuseAdminEverywhere: owners and admins already administer every namespace (and Temporal refuses explicit grants). */
+function refuseAdminEverywhere(p: Principal, ns: string): void {
+  const role = roleOfPrincipal(p);
+  if (hasAdminEverywhere(role)) {
+    throw failedPrecondition(`${p.label} has the ${roleName(role)} role, which already includes admin on every namespace (${ns} included); explicit namespace permissions are not allowed for it`);
+  }
+}
+
+/** row makes the access row of an assignment; rows inherited from an account role are left out. */
+function row(principalType: "user" | "service-account" | "group", principalId: string, inherited: boolean, permission: number | undefined): NamespaceRow[] {
+  const slug = permission === undefined ? undefined : permissionSlug(permission);
+  return inherited || !slug ? [] : [{ principalType, principalId, permission: slug }];
+}
+
+function assignmentCursor(cursor: Cursor | undefined): AssignmentCursor {
+  if (cursor === undefined) return { phase: 0, token: "" };
+  const c = cursor as Partial<AssignmentCursor>;
+  if (typeof c !== "object" || c === null || typeof c.phase !== "number" || !(c.phase >= 0 && c.phase < PHASES.length) || typeof c.token !== "string") {
+    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
+  }
+  return { phase: c.phase, token: c.token };
+}

@@ -1,0 +1,141 @@
+import { clone, create } from "@bufbuild/protobuf";
+import { invalidArgument } from "../connector/errors.js";
+import type { ResourceId } from "../connector/c1.js";
+import type { CallContext } from "../connector/resource-syncer.js";
+import {
+  AccessSchema,
+  AccountAccess_Role,
+  NamespaceAccessSchema,
+  ServiceAccountSpecSchema,
+  UserGroupSpecSchema,
+  UserSpecSchema,
+  type Access,
+  type NamespaceAccess_Permission,
+  type ServiceAccount,
+  type User,
+  type UserGroup,
+} from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
+import type { WriteOptions } from "../temporal/client.js";
+import { orUndefinedIfMissing } from "./common.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { groupSource, ROLES, type GroupSource } from "./temporal-access.js";
+
+/** Principal is a user, service account or group read fresh from Temporal Cloud for a write. */
+export type Principal =
+  | { type: "user"; id: string; version: string; label: string; access: Access | undefined; user: User }
+  | { type: "service-account"; id: string; version: string; label: string; access: Access | undefined; scopedNamespace?: string; serviceAccount: ServiceAccount }
+  | { type: "group"; id: string; version: string; label: string; access: Access | undefined; source: GroupSource; group: UserGroup };
+
+/** PrincipalType is the resource type of a principal. */
+export type PrincipalType = Principal["type"];
+
+/**
+ * readPrincipal reads the principal a provisioning request names, refusing resource types that
+ * cannot hold the entitlement. It resolves to undefined when the principal does not exist.
+ */
+export async function readPrincipal(
+  ctx: CallContext,
+  account: TemporalAccount,
+  id: ResourceId,
+  accepted: readonly PrincipalType[],
+  what: string,
+): Promise<Principal | undefined> {
+  const type = id.resourceType as PrincipalType;
+  if (!accepted.includes(type)) {
+    throw invalidArgument(`${what} can be granted to ${accepted.join(", ")} principals, not to "${id.resourceType}"`);
+  }
+  const opts = { signal: ctx.signal };
+  switch (type) {
+    case "user": {
+      const user = await orUndefinedIfMissing(account.client.getUser(id.resource, opts));
+      return user && { type, id: user.id, version: user.resourceVersion, label: `user ${user.spec?.email || user.id}`, access: user.spec?.access, user };
+    }
+    case "service-account": {
+      const sa = await orUndefinedIfMissing(account.client.getServiceAccount(id.resource, opts));
+      return (
+        sa && {
+          type,
+          id: sa.id,
+          version: sa.resourceVersion,
+          label: `service account ${sa.spec?.name || sa.id}`,
+          access: sa.spec?.namespaceScopedAccess ? undefined : sa.spec?.access,
+          scopedNamespace: sa.spec?.namespaceScopedAccess?.namespace,
+          serviceAccount: sa,
+        }
+      );
+    }
+    case "group": {
+      const group = await orUndefinedIfMissing(account.client.getUserGroup(id.resource, opts));
+      return group && { type, id: group.id, version: group.resourceVersion, label: `group ${group.spec?.displayName || group.id}`, access: group.spec?.access, source: groupSource(group), group };
+    }
+  }
+}
+
+/** roleOfPrincipal is the principal's built-in account role; namespace-scoped service accounts are always Read. */
+export function roleOfPrincipal(p: Principal): AccountAccess_Role {
+  if (p.type === "service-account" && p.scopedNamespace) return AccountAccess_Role.READ;
+  return p.access?.accountAccess?.role ?? AccountAccess_Role.UNSPECIFIED;
+}
+
+/** roleName is a role's display name for messages. */
+export function roleName(role: AccountAccess_Role): string {
+  return ROLES.find((r) => r.role === role)?.displayName ?? "no account role";
+}
+
+/** namespacePermission is the principal's explicit permission on a namespace, if any. */
+export function namespacePermission(p: Principal, namespace: string): NamespaceAccess_Permission | undefined {
+  if (p.type === "service-account" && p.scopedNamespace) {
+    return p.scopedNamespace === namespace ? p.serviceAccount.spec?.namespaceScopedAccess?.access?.permission : undefined;
+  }
+  return p.access?.namespaceAccesses[namespace]?.permission || undefined;
+}
+
+/**
+ * writeAccess replaces the principal's account-level access with a full-spec update: Temporal has
+ * no partial update for roles, so every other field of the spec is sent back exactly as read.
+ */
+export function writeAccess(account: TemporalAccount, p: Principal, access: Access): (opts: WriteOptions) => Promise<AsyncOperation> {
+  switch (p.type) {
+    case "user": {
+      const spec = p.user.spec ? clone(UserSpecSchema, p.user.spec) : create(UserSpecSchema);
+      spec.access = access;
+      return (opts) => account.client.updateUser(p.id, spec, opts);
+    }
+    case "service-account": {
+      const spec = p.serviceAccount.spec ? clone(ServiceAccountSpecSchema, p.serviceAccount.spec) : create(ServiceAccountSpecSchema);
+      spec.access = access;
+      return (opts) => account.client.updateServiceAccount(p.id, spec, opts);
+    }
+    case "group": {
+      const spec = p.group.spec ? clone(UserGroupSpecSchema, p.group.spec) : create(UserGroupSpecSchema);
+      spec.access = access;
+      return (opts) => account.client.updateUserGroup(p.id, spec, opts);
+    }
+  }
+}
+
+/** withAccountAccess copies an Access, changing its role and/or custom roles. */
+export function withAccountAccess(access: Access | undefined, change: { role?: AccountAccess_Role; customRoles?: string[] }): Access {
+  const next = access ? clone(AccessSchema, access) : create(AccessSchema);
+  next.accountAccess ??= { $typeName: "temporal.api.cloud.identity.v1.AccountAccess", role: AccountAccess_Role.UNSPECIFIED, customRoles: [] };
+  if (change.role !== undefined) next.accountAccess.role = change.role;
+  if (change.customRoles !== undefined) next.accountAccess.customRoles = change.customRoles;
+  return next;
+}
+
+/**
+ * writeNamespaceAccess changes one namespace entry of the principal with the per-namespace
+ * access endpoint (never a whole-spec rewrite); no permission removes the entry.
+ */
+export function writeNamespaceAccess(account: TemporalAccount, p: Principal, namespace: string, permission: NamespaceAccess_Permission | undefined): (opts: WriteOptions) => Promise<AsyncOperation> {
+  const access = permission === undefined ? undefined : create(NamespaceAccessSchema, { permission });
+  switch (p.type) {
+    case "user":
+      return (opts) => account.client.setUserNamespaceAccess(namespace, p.id, access, opts);
+    case "service-account":
+      return (opts) => account.client.setServiceAccountNamespaceAccess(namespace, p.id, access, opts);
+    case "group":
+      return (opts) => account.client.setUserGroupNamespaceAccess(namespace, p.id, access, opts);
+  }
+}

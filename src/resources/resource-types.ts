@@ -1,0 +1,64 @@
+import { create } from "@bufbuild/protobuf";
+import { annotation } from "../connector/annotations.js";
+import { ResourceTypeSchema, ResourceType_Trait, SkipEntitlementsAndGrantsSchema, type ResourceType } from "../connector/c1.js";
+
+// Resource type ids and display names are a wire contract (compatibility.md): never change them.
+
+/** USER is a human member of the Temporal Cloud account. */
+export const USER: ResourceType = create(ResourceTypeSchema, {
+  id: "user",
+  displayName: "User",
+  traits: [ResourceType_Trait.USER],
+  description: "A person with access to the Temporal Cloud account, including pending invitations.",
+  // Users hold access; they have no entitlements of their own, so the syncer need not ask.
+  annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
+});
+
+/** SERVICE_ACCOUNT is a non-human identity that authenticates with API keys. */
+export const SERVICE_ACCOUNT: ResourceType = create(ResourceTypeSchema, {
+  id: "service-account",
+  displayName: "Service Account",
+  traits: [ResourceType_Trait.USER],
+  description: "A machine identity of the account, scoped to the whole account or to one namespace.",
+  annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
+});
+
+/** NAMESPACE carries the admin, write and read permissions. */
+export const NAMESPACE: ResourceType = create(ResourceTypeSchema, {
+  id: "namespace",
+  displayName: "Namespace",
+  description: "A Temporal Cloud namespace; principals hold admin, write or read on it.",
+});
+
+/** ACCOUNT_ROLE is one of the six built-in account roles. */
+export const ACCOUNT_ROLE: ResourceType = create(ResourceTypeSchema, {
+  id: "account-role",
+  displayName: "Account Role",
+  traits: [ResourceType_Trait.ROLE],
+  description: "A built-in account role; every principal holds exactly one.",
+});
+
+/** GROUP is a user group (Google, SCIM or Cloud). */
+export const GROUP: ResourceType = create(ResourceTypeSchema, {
+  id: "group",
+  displayName: "Group",
+  traits: [ResourceType_Trait.GROUP],
+  description: "A user group whose members share its account role, namespace permissions and custom roles.",
+});
+
+/** CUSTOM_ROLE is a set of permissions granted on top of a built-in account role. */
+export const CUSTOM_ROLE: ResourceType = create(ResourceTypeSchema, {
+  id: "custom-role",
+  displayName: "Custom Role",
+  traits: [ResourceType_Trait.ROLE],
+  description: "A custom role: extra permissions held by users, groups and account-scoped service accounts.",
+});
+
+/** API_KEY is a bearer credential of a user or service account. */
+export const API_KEY: ResourceType = create(ResourceTypeSchema, {
+  id: "api-key",
+  displayName: "API Key",
+  traits: [ResourceType_Trait.SECRET],
+  description: "An API key: the credential a user or service account uses to reach Temporal Cloud.",
+  annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
+});

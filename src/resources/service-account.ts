@@ -1,0 +1,64 @@
+import { create } from "@bufbuild/protobuf";
+import { annotation } from "../connector/annotations.js";
+import { ResourceSchema, UserTraitSchema, UserTrait_AccountType, type Resource } from "../connector/c1.js";
+import { resourceId } from "../connector/ids.js";
+import { stringCursor } from "../connector/page-token.js";
+import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import type { ServiceAccount } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { SERVICE_ACCOUNT } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { permissionSlug, roleSlug } from "./temporal-access.js";
+
+/** serviceAccountResource converts a Temporal service account into a `service-account` resource. */
+export function serviceAccountResource(sa: ServiceAccount): Resource {
+  const spec = sa.spec;
+  const scoped = spec?.namespaceScopedAccess;
+  const status = resourceStatus(sa.state);
+  const details = profile({
+    service_account_id: sa.id,
+    name: spec?.name,
+    scope: scoped ? "namespace" : "account",
+    namespace: scoped?.namespace,
+    namespace_permission: scoped?.access ? permissionSlug(scoped.access.permission) : undefined,
+    // Namespace-scoped service accounts always have the Read account role.
+    account_role: scoped ? "read" : spec?.access?.accountAccess ? roleSlug(spec.access.accountAccess.role) : undefined,
+    custom_roles: spec?.access?.accountAccess?.customRoles.join(","),
+    state: stateName(sa.state),
+    last_modified_at: iso(sa.lastModifiedTime),
+  });
+  return create(ResourceSchema, {
+    id: resourceId(SERVICE_ACCOUNT.id, sa.id),
+    // compatibility.md: the name, or the id when the name is empty.
+    displayName: spec?.name || sa.id,
+    description: clip(spec?.description ?? "", 2048),
+    profile: details,
+    status,
+    createdAt: sa.createdTime,
+    annotations: [
+      annotation(UserTraitSchema, {
+        login: spec?.name ?? "",
+        accountType: UserTrait_AccountType.SERVICE,
+        status: { status: status.status as number, details: status.details },
+        profile: details,
+        createdAt: sa.createdTime,
+      }),
+    ],
+  });
+}
+
+/** createServiceAccountSyncer builds the `service-account` resource type. */
+export function createServiceAccountSyncer(account: TemporalAccount): ResourceSyncer {
+  return {
+    resourceType: SERVICE_ACCOUNT,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).serviceAccounts.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map(serviceAccountResource), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const sa = await orUndefinedIfMissing(account.client.getServiceAccount(id.resource, { signal: ctx.signal }));
+      return sa && serviceAccountResource(sa);
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { annotation } from "../connector/annotations.js";
+import { ResourceSchema, Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, V1IdentifierSchema, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
+import { failedPrecondition, invalidArgument } from "../connector/errors.js";
+import { resourceId } from "../connector/ids.js";
+import { stringCursor } from "../connector/page-token.js";
+import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
+import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
+import { TemporalApiError } from "../temporal/errors.js";
+import { OWNER_REASON } from "./access-index.js";
+import { iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { readModifyWrite } from "./read-modify-write.js";
+import { USER } from "./resource-types.js";
+import type { TemporalAccount } from "./temporal-account.js";
+import { roleOf, roleSlug } from "./temporal-access.js";
+
+/**
+ * userStatus says whether a user can sign in. An open invitation is ENABLED (the user can accept
+ * it at any time) with its expiry in the details; an expired, never accepted one is DISABLED.
+ */
+function userStatus(user: User, now: Date): Status {
+  const expires = user.invitation?.expiredTime && timestampDate(user.invitation.expiredTime);
+  const base = resourceStatus(user.state);
+  if (!expires || base.status !== Status_ResourceStatus.ENABLED) return base;
+  if (expires < now) {
+    return { ...base, status: Status_ResourceStatus.DISABLED, details: `invitation expired on ${expires.toISOString()} without being accepted` };
+  }
+  return { ...base, details: `invitation pending until ${expires.toISOString()}` };
+}
+
+/** invitationStatus is "pending", "expired", or undefined once accepted. */
+function invitationStatus(user: User, now: Date): string | undefined {
+  const expires = user.invitation?.expiredTime && timestampDate(user.invitation.expiredTime);
+  if (!expires) return undefined;
+  return expires < now ? "expired" : "pending";
+}
+
+/** userResource converts a Temporal user into a `user` resource. */
+export function userResource(user: User, now = new Date()): Resource {
+  const email = user.spec?.email ?? "";
+  const access = user.spec?.access;
+  const status = userStatus(user, now);
+  const details = profile({
+    user_id: user.id,
+    email,
+    account_role: access?.accountAccess ? roleSlug(access.accountAccess.role) : undefined,
+    custom_roles: access?.accountAccess?.customRoles.join(","),
+    state: stateName(user.state),
+    invitation_status: invitationStatus(user, now),
+    invitation_expires_at: iso(user.invitation?.expiredTime),
+    last_modified_at: iso(user.lastModifiedTime),
+  });
+  return create(ResourceSchema, {
+    id: resourceId(USER.id, user.id),
+    displayName: email || user.id,
+    profile: details,
+    status,
+    createdAt: user.createdTime,
+    annotations: [
+      annotation(UserTraitSchema, {
+        emails: email ? [{ address: email, isPrimary: true }] : [],
+        login: email,
+        accountType: UserTrait_AccountType.HUMAN,
+        // Deprecated trait fields, still read by the v0.7 baton CLI (e.g. its CSV export).
+        status: { status: status.status as number, details: status.details },
+        profile: details,
+        createdAt: user.createdTime,
+      }),
+      annotation(V1IdentifierSchema, { id: `user:${email}` }),
+    ],
+  });
+}
+
+/** createUserSyncer builds the `user` resource type. */
+export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
+  return {
+    resourceType: USER,
+    async list(ctx, parent, cursor) {
+      if (parent) return { items: [] };
+      const page = await account.snapshot(ctx).users.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map((u) => userResource(u)), next: page.nextPageToken || undefined };
+    },
+    async get(ctx, id) {
+      const user = await orUndefinedIfMissing(account.client.getUser(id.resource, { signal: ctx.signal }));
+      return user && userResource(user);
+    },
+
+    /**
+     * createAccount invites a user by email with the default account role. Temporal Cloud sends
+     * the invitation, so there is never a credential to return, whatever the request asked for.
+     */
+    async createAccount(ctx, info) {
+      const email = emailOf(info);
+      const existing = await findUserByEmail(ctx, email);
+      if (existing) return { resource: userResource(existing), alreadyExists: true };
+      const role = roleOf(account.defaultAccountRole);
+      let created: { userId: string; operation: AsyncOperation };
+      try {
+        created = await account.client.createUser({ email, access: { accountAccess: { role } } }, { operationId: randomUUID(), signal: ctx.signal });
+      } catch (err) {
+        // Someone invited the same address between our lookup and our create.
+        const raced = err instanceof TemporalApiError && err.kind === "already-exists" ? await findUserByEmail(ctx, email) : undefined;
+        if (raced) return { resource: userResource(raced), alreadyExists: true };
+        throw err;
+      }
+      const done = await account.awaitOperation(created.operation, ctx);
+      const user = await account.client.getUser(created.userId, { signal: ctx.signal });
+      const expires = user.invitation?.expiredTime;
+      return { resource: userResource(user), invitationExpiresAt: expires && timestampDate(expires), requestId: done.id };
+    },
+
+    async delete(ctx, id) {
+      const outcome = await readModifyWrite<User | undefined, { notFound: boolean }>(ctx, account, {
+        describe: `delete user ${id.resource}`,
+        read: () => orUndefinedIfMissing(account.client.getUser(id.resource, { signal: ctx.signal })),
+        version: (user) => user?.resourceVersion ?? "",
+        plan(user) {
+          if (!user) return { result: { notFound: true } };
+          if (user.spec?.access?.accountAccess?.role === AccountAccess_Role.OWNER) {
+            throw failedPrecondition(`user ${user.spec.email} is an Account Owner: ${OWNER_REASON}`);
+          }
+          return { write: (opts) => account.client.deleteUser(user.id, opts), result: { notFound: false } };
+        },
+        unchanged: () => ({ notFound: false }),
+      }).catch((err: unknown) => {
+        // Deleted by someone else while we were at it: the goal is reached.
+        if (isNotFound(err)) return { notFound: true };
+        throw err;
+      });
+      return outcome;
+    },
+  };
+
+  async function findUserByEmail(ctx: CallContext, email: string): Promise<User | undefined> {
+    const page = await account.client.listUsers({ email, pageSize: 10 }, { signal: ctx.signal });
+    return page.items.find((u) => u.spec?.email.toLowerCase() === email.toLowerCase());
+  }
+}
+
+/**
+ * emailOf picks the address to invite: the primary email, else the first one, else the login,
+ * else profile.email. It must look like an address.
+ */
+export function emailOf(info: AccountInfo): string {
+  const primary = info.emails.find((e) => e.isPrimary) ?? info.emails[0];
+  const fromProfile = info.profile?.email;
+  const email = (primary?.address || info.login || (typeof fromProfile === "string" ? fromProfile : "")).trim();
+  if (!email) throw invalidArgument("account_info has no email: set emails (primary), login or profile.email to the address to invite");
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw invalidArgument(`"${email}" is not a valid email address to invite`);
+  return email;
+}

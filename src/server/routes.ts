@@ -1,0 +1,183 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import {
+  AccountManagerService,
+  ActionService,
+  AssetService,
+  ConnectorService,
+  CredentialManagerService,
+  EntitlementsService,
+  EventService,
+  GrantManagerService,
+  GrantsService,
+  RateLimitDescriptionSchema,
+  RateLimitDescription_Status,
+  ResourceDeleterService,
+  ResourceGetterService,
+  ResourceManagerService,
+  ResourceTypesService,
+  ResourcesService,
+  TicketsService,
+} from "../connector/c1.js";
+import { SDK_VERSION, type CallInfo, type Connector } from "../connector/connector.js";
+import { toConnectorError } from "../connector/errors.js";
+import { validateMessage } from "../connector/validate.js";
+import { RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { registerHealth, type HealthState } from "./health.js";
+import { registerReflection } from "./reflection.js";
+
+/** CONNECTOR_SERVICES are the services the Go SDK's connector server registers, plus the rate limiter. */
+export const CONNECTOR_SERVICES: readonly DescService[] = [
+  ConnectorService,
+  ResourceTypesService,
+  ResourcesService,
+  ResourceGetterService,
+  EntitlementsService,
+  GrantsService,
+  GrantManagerService,
+  ResourceManagerService,
+  ResourceDeleterService,
+  AccountManagerService,
+  CredentialManagerService,
+  EventService,
+  ActionService,
+  AssetService,
+  TicketsService,
+  RateLimiterService,
+];
+
+/** RoutesOptions configures createRoutes. */
+export interface RoutesOptions {
+  connector: Connector;
+  health: HealthState;
+  log: Logger;
+}
+
+/**
+ * createRoutes registers every service on a connect router: each method unpacks the request,
+ * calls the protocol-neutral connector and returns what it answers. Nothing here knows Temporal.
+ */
+export function createRoutes({ connector, health, log }: RoutesOptions): (router: ConnectRouter) => void {
+  const info = (ctx: HandlerContext): CallInfo => ({ signal: ctx.signal, log });
+  // The Go SDK answers these when the feature is off or absent (baton-protocol.md §2.1, §5.8).
+  const provisioningOff = () => new ConnectError("provisioning is not enabled", Code.FailedPrecondition);
+  const unsupported = (what: string) => () => {
+    throw connector.provisioning ? new ConnectError(`${what} is not supported by this connector`, Code.Unimplemented) : provisioningOff();
+  };
+  const ticketingOff = () => {
+    throw new ConnectError("ticketing is not enabled", Code.Unknown);
+  };
+  const noSuchAction = (name: string) => new ConnectError(`action "${name}" not found: this connector has no actions`, Code.NotFound);
+
+  return (router) => {
+    router.service(ConnectorService, {
+      getMetadata: () => ({ metadata: connector.metadata() }),
+      async validate(_req, ctx) {
+        await connector.validate(info(ctx));
+        return { sdkVersion: SDK_VERSION };
+      },
+      cleanup(req) {
+        if (req.activeSyncId) connector.cleanup(req.activeSyncId);
+        return {};
+      },
+    });
+    router.service(ResourceTypesService, { listResourceTypes: (req) => connector.listResourceTypes(req) });
+    router.service(ResourcesService, { listResources: (req, ctx) => connector.listResources(req, info(ctx)) });
+    router.service(ResourceGetterService, { getResource: (req, ctx) => connector.getResource(req, info(ctx)) });
+    router.service(EntitlementsService, {
+      listEntitlements: (req, ctx) => connector.listEntitlements(req, info(ctx)),
+      listStaticEntitlements: (req) => connector.listStaticEntitlements(req),
+    });
+    router.service(GrantsService, { listGrants: (req, ctx) => connector.listGrants(req, info(ctx)) });
+    router.service(GrantManagerService, {
+      grant: (req, ctx) => connector.grant(req, info(ctx)),
+      revoke: (req, ctx) => connector.revoke(req, info(ctx)),
+    });
+    router.service(ResourceManagerService, {
+      createResource: unsupported("CreateResource"),
+      deleteResource: (req, ctx) => connector.deleteResource(req, info(ctx)),
+    });
+    router.service(ResourceDeleterService, { deleteResourceV2: (req, ctx) => connector.deleteResource(req, info(ctx)) });
+    router.service(AccountManagerService, { createAccount: (req, ctx) => connector.createAccount(req, info(ctx)) });
+    router.service(CredentialManagerService, {
+      rotateCredential: unsupported("RotateCredential"),
+      issueCredential: unsupported("IssueCredential"),
+    });
+    router.service(EventService, {
+      listEventFeeds: () => ({ list: [] }),
+      listEvents(req) {
+        throw new ConnectError(`event feed "${req.eventFeedId || "baton_feed_event"}" not found: this connector has no event feeds`, Code.NotFound);
+      },
+    });
+    router.service(ActionService, {
+      listActionSchemas: () => ({ schemas: [] }),
+      getActionSchema: (req) => Promise.reject(noSuchAction(req.name)),
+      invokeAction: (req) => Promise.reject(noSuchAction(req.name)),
+      getActionStatus: (req) => Promise.reject(noSuchAction(req.name || req.id)),
+    });
+    router.service(AssetService, {
+      // Like the Go builder: no assets (icons) to serve, so the stream ends at once.
+      async *getAsset(req) {
+        validateMessage(AssetService.method.getAsset.input, req);
+      },
+    });
+    router.service(TicketsService, {
+      createTicket: ticketingOff,
+      getTicket: ticketingOff,
+      listTicketSchemas: ticketingOff,
+      getTicketSchema: ticketingOff,
+      bulkCreateTickets: ticketingOff,
+      bulkGetTickets: ticketingOff,
+    });
+    // The Go client asks Do before every call and skips the call unless the answer is OK or
+    // EMPTY; the connector paces upstream calls itself, so it always says OK.
+    router.service(RateLimiterService, {
+      do: (req) => ({ requestToken: req.requestToken, description: { status: LimiterStatus.OK } }),
+      report: () => ({}),
+    });
+    registerHealth(router, health, [...CONNECTOR_SERVICES.map((s) => s.typeName)]);
+    registerReflection(router, [...CONNECTOR_SERVICES, Health]);
+  };
+}
+
+/**
+ * callInterceptor validates every unary request against the protocol's rules, maps failures to
+ * gRPC status codes in one place and logs each failed call once (warn for the caller's mistakes,
+ * error for ours). Unknown errors become Internal without their text, so nothing internal leaks.
+ */
+export function callInterceptor(log: Logger): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    try {
+      if (!req.stream) validateMessage(req.method.input, req.message);
+      const res = await next(req);
+      log.debug({ method: req.url, ms: Math.round(performance.now() - started) }, "call ok");
+      return res;
+    } catch (err) {
+      const error = toConnectError(err);
+      const fields = { method: req.url, code: Code[error.code], ms: Math.round(performance.now() - started) };
+      if (error.code === Code.Internal || error.code === Code.Unknown && !(err instanceof ConnectError)) {
+        log.error({ ...fields, err }, "call failed");
+      } else {
+        log.warn({ ...fields, error: error.rawMessage }, "call failed");
+      }
+      throw error;
+    }
+  };
+}
+
+function toConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  const known = toConnectorError(err);
+  if (!known) return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+  const { retryAfterMs } = known.details;
+  // Rate-limit facts travel as a status detail, which is where the Go syncer looks for them.
+  const details =
+    retryAfterMs === undefined
+      ? []
+      : [{ desc: RateLimitDescriptionSchema, value: { status: RateLimitDescription_Status.OVERLIMIT, remaining: 0n, resetAt: timestampFromMs(Date.now() + retryAfterMs) } }];
+  return new ConnectError(known.message, known.code as number as Code, undefined, details, err);
+}

@@ -1,0 +1,122 @@
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { createRegistry } from "@bufbuild/protobuf";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import type { Connector } from "../connector/connector.js";
+import { createHealthState, type HealthState } from "./health.js";
+import { CONNECTOR_SERVICES, callInterceptor, createRoutes } from "./routes.js";
+
+/** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** TlsOptions are PEM-encoded credentials; clientCa turns on mutual TLS. */
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** When set, clients must present a certificate signed by this CA. */
+  clientCa?: string | Buffer;
+}
+
+/** ServerOptions configures startServer. */
+export interface ServerOptions {
+  connector: Connector;
+  log: Logger;
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  /** Concurrent calls per connection. */
+  maxConcurrentStreams?: number;
+  /** How long a graceful stop lets in-flight calls finish before cancelling them. */
+  drainTimeoutMs?: number;
+}
+
+/** RunningServer is a listening connector server. */
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  readonly health: HealthState;
+  /**
+   * close stops gracefully: health turns NOT_SERVING, new connections and calls are refused,
+   * in-flight calls get drainTimeoutMs to finish and are then cancelled.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * startServer serves the connector over HTTP/2 (gRPC, and also the Connect protocol for curl):
+ * plain h2c by default, TLS with tls, mutual TLS with tls.clientCa. It is the only code that
+ * knows HTTP/2.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { log } = options;
+  const health = createHealthState();
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: createRoutes({ connector: options.connector, health, log }),
+    interceptors: [callInterceptor(log)],
+    readMaxBytes: MAX_MESSAGE_BYTES,
+    writeMaxBytes: MAX_MESSAGE_BYTES,
+    shutdownSignal: shutdown.signal,
+    jsonOptions: { registry: createRegistry(...CONNECTOR_SERVICES.map((s) => s.file)) },
+  });
+  const settings: http2.Settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 };
+  const server = options.tls
+    ? http2.createSecureServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ca: options.tls.clientCa,
+          requestCert: options.tls.clientCa !== undefined,
+          rejectUnauthorized: options.tls.clientCa !== undefined,
+          minVersion: "TLSv1.2",
+          allowHTTP1: false,
+          settings,
+        },
+        handler,
+      )
+    : http2.createServer({ settings }, handler);
+
+  const sessions = new Set<http2.Http2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", (err) => log.debug({ err }, "http/2 session error"));
+  });
+  server.on("tlsClientError", (err) => log.warn({ error: err.message }, "TLS handshake refused"));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  health.setServing(true);
+
+  let closing: Promise<void> | undefined;
+  return {
+    host: address.address,
+    port: address.port,
+    health,
+    close() {
+      closing ??= (async () => {
+        health.setServing(false);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close(); // GOAWAY: no new calls, in-flight ones go on
+        const drained = await Promise.race([
+          closed.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.drainTimeoutMs ?? 10_000).unref()),
+        ]);
+        if (!drained) {
+          log.warn({ calls: sessions.size }, "drain timeout: cancelling in-flight calls");
+          shutdown.abort();
+          for (const session of sessions) session.destroy();
+          await closed;
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import {
+  AccountInfoSchema,
+  CreateAccountRequestSchema,
+  GrantManagerServiceGrantRequestSchema,
+  GrantsServiceListGrantsRequestSchema,
+  ResourceTypeSchema,
+  ResourcesServiceListResourcesRequestSchema,
+} from "../../src/connector/c1.js";
+import { ConnectorError, Code } from "../../src/connector/errors.js";
+import { validateMessage } from "../../src/connector/validate.js";
+
+function problem(schema: Parameters<typeof validateMessage>[0], message: Parameters<typeof validateMessage>[1]): string | undefined {
+  try {
+    validateMessage(schema, message);
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).code).toBe(Code.InvalidArgument);
+    return (err as ConnectorError).message;
+  }
+}
+
+describe("request validation (the protocol's PGV rules)", () => {
+  const list = (init: object) => create(ResourcesServiceListResourcesRequestSchema, init);
+
+  it("accepts a valid request", () => {
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "user", pageToken: "t", activeSyncId: "s" }))).toBeUndefined();
+  });
+
+  it("requires resource_type_id and bounds it to 1024 bytes", () => {
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({}))).toMatch(/resource_type_id is required/);
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "x".repeat(1025) }))).toMatch(/resource_type_id must be at most 1024 bytes long, got 1025/);
+    // Bytes, not characters: 342 × 3-byte characters = 1026 bytes.
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "€".repeat(342) }))).toMatch(/at most 1024 bytes/);
+  });
+
+  it("caps page_size at 250 and page_token at 1 MiB, ignoring them when empty", () => {
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "user", pageSize: 251 }))).toMatch(/page_size must be at most 250, got 251/);
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "user", pageToken: "t".repeat(1024 * 1024 + 1) }))).toMatch(/page_token must be at most 1048576 bytes/);
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "user", pageSize: 0, pageToken: "" }))).toBeUndefined();
+  });
+
+  it("validates nested messages with their paths", () => {
+    const req = list({ resourceTypeId: "user", parentResourceId: { resourceType: "group", resource: "" } });
+    expect(problem(ResourcesServiceListResourcesRequestSchema, req)).toMatch(/parent_resource_id\.resource is required/);
+    const grants = create(GrantsServiceListGrantsRequestSchema, {});
+    expect(problem(GrantsServiceListGrantsRequestSchema, grants)).toMatch(/resource is required/);
+  });
+
+  it("checks required messages of provisioning requests", () => {
+    const grant = create(GrantManagerServiceGrantRequestSchema, { principal: { id: { resourceType: "user", resource: "u1" } } });
+    expect(problem(GrantManagerServiceGrantRequestSchema, grant)).toMatch(/entitlement is required/);
+  });
+
+  it("requires valid email addresses in account info", () => {
+    const req = (address: string) => create(CreateAccountRequestSchema, { accountInfo: create(AccountInfoSchema, { emails: [{ address }] }) });
+    expect(problem(CreateAccountRequestSchema, req("new.person@acme.example"))).toBeUndefined();
+    expect(problem(CreateAccountRequestSchema, req("not an email"))).toMatch(/account_info\.emails\[0\]\.address must be a valid email address/);
+    expect(problem(CreateAccountRequestSchema, req(""))).toMatch(/address must be a valid email/);
+  });
+
+  it("rejects undefined enum values and duplicate traits", () => {
+    expect(problem(ResourceTypeSchema, create(ResourceTypeSchema, { id: "t", traits: [99 as never] }))).toMatch(/traits\[0\] has undefined enum value 99/);
+    expect(problem(ResourceTypeSchema, create(ResourceTypeSchema, { id: "t", traits: [1, 1] }))).toMatch(/traits must not contain duplicates/);
+  });
+});

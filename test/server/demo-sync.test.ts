@@ -1,0 +1,271 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findAnnotation } from "../../src/connector/annotations.js";
+import {
+  EntitlementImmutableSchema,
+  Entitlement_PurposeValue,
+  GrantExpandableSchema,
+  GrantImmutableSchema,
+  GroupTraitSchema,
+  ResourceType_Trait,
+  SecretTraitSchema,
+  SkipEntitlementsAndGrantsSchema,
+  Status_ResourceStatus,
+  UserTraitSchema,
+  UserTrait_AccountType,
+  V1IdentifierSchema,
+  type Grant,
+  type Resource,
+} from "../../src/connector/c1.js";
+import { DEMO_IDS } from "../../src/simulator/index.js";
+import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+const { users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, namespaces: NS } = DEMO_IDS;
+
+/**
+ * A full sync of the demo account, driven over real gRPC exactly as the Go syncer drives a
+ * connector, must show every identity and every piece of access — exactly, nothing more.
+ */
+describe("full sync of the demo account", () => {
+  let stack: Stack;
+  let store: MemoryStore;
+  let upstreamRequests: number;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    store = createMemoryStore();
+    await runSync({ api: stack.client, store });
+    upstreamRequests = stack.simulator.stats.requests;
+  });
+  afterAll(() => stack.close());
+
+  const resource = (type: string, id: string): Resource => {
+    const found = store.resources.find((r) => r.id?.resourceType === type && r.id.resource === id);
+    if (!found) throw new Error(`no resource ${type}:${id}`);
+    return found;
+  };
+
+  it("announces the resource types of compatibility.md plus groups, custom roles and API keys", () => {
+    expect(store.resourceTypes.map((t) => [t.id, t.displayName, t.traits])).toEqual([
+      ["account-role", "Account Role", [ResourceType_Trait.ROLE]],
+      ["api-key", "API Key", [ResourceType_Trait.SECRET]],
+      ["custom-role", "Custom Role", [ResourceType_Trait.ROLE]],
+      ["group", "Group", [ResourceType_Trait.GROUP]],
+      ["namespace", "Namespace", []],
+      ["service-account", "Service Account", [ResourceType_Trait.USER]],
+      ["user", "User", [ResourceType_Trait.USER]],
+    ]);
+    const skipped = store.resourceTypes.filter((t) => findAnnotation(t.annotations, SkipEntitlementsAndGrantsSchema)).map((t) => t.id);
+    expect(skipped).toEqual(["api-key", "service-account", "user"]);
+  });
+
+  it("lists every resource with its display name", () => {
+    const summary = store.resources.map((r) => `${r.id!.resourceType}:${r.id!.resource}=${r.displayName}`).sort();
+    expect(summary).toEqual(
+      [
+        "account-role:acme7-owner=Account Owner",
+        "account-role:acme7-admin=Account Admin",
+        "account-role:acme7-developer=Account Developer",
+        "account-role:acme7-finance-admin=Account Finance Admin",
+        "account-role:acme7-read=Account Read",
+        "account-role:acme7-metrics-read=Account Metrics Read",
+        `api-key:${K.aliceLaptop}=alice-laptop`,
+        `api-key:${K.carolCli}=carol-cli`,
+        `api-key:${K.ciDeployerProd}=ci-deployer-prod`,
+        `api-key:${K.batonConnector}=baton-connector`,
+        `api-key:${K.paymentsWorker2025}=payments-worker-2025`,
+        `api-key:${K.metricsOld}=metrics-old`,
+        `custom-role:${CR.deployApprover}=deploy-approver`,
+        `custom-role:${CR.incidentResponder}=incident-responder`,
+        `custom-role:${CR.billingViewer}=billing-viewer`,
+        `group:${G.platformEngineering}=Platform Engineering`,
+        `group:${G.sreOnCall}=SRE On-Call`,
+        `group:${G.dataAnalysts}=Data Analysts`,
+        `group:${G.finance}=Finance`,
+        `group:${G.admins}=Admins`,
+        `namespace:${NS.paymentsProd}=${NS.paymentsProd}`,
+        `namespace:${NS.paymentsDev}=${NS.paymentsDev}`,
+        `namespace:${NS.ordersProd}=${NS.ordersProd}`,
+        `namespace:${NS.analytics}=${NS.analytics}`,
+        `service-account:${SA.ciDeployer}=ci-deployer`,
+        `service-account:${SA.batonConnector}=baton-connector`,
+        `service-account:${SA.metricsExporter}=metrics-exporter`,
+        `service-account:${SA.paymentsWorker}=payments-worker`,
+        `service-account:${SA.analyticsReader}=analytics-reader`,
+        `service-account:${SA.legacyBatch}=legacy-batch`,
+        // No name: the id is shown (compatibility.md).
+        `service-account:${SA.unnamed}=${SA.unnamed}`,
+        ...Object.entries(U).map(([name, id]) => `user:${id}=${name}@acme.example`),
+      ].sort(),
+    );
+  });
+
+  it("describes users with their trait, legacy id and invitation state", () => {
+    const carol = resource("user", U.carol);
+    const trait = findAnnotation(carol.annotations, UserTraitSchema)!;
+    expect(trait.emails).toEqual([expect.objectContaining({ address: "carol@acme.example", isPrimary: true })]);
+    expect(trait.login).toBe("carol@acme.example");
+    expect(trait.accountType).toBe(UserTrait_AccountType.HUMAN);
+    expect(findAnnotation(carol.annotations, V1IdentifierSchema)?.id).toBe("user:carol@acme.example");
+    expect(carol.status?.status).toBe(Status_ResourceStatus.ENABLED);
+    expect(timestampDate(carol.createdAt!).toISOString()).toBe("2024-03-18T10:00:00.000Z");
+    expect(carol.profile).toMatchObject({ account_role: "developer", custom_roles: CR.deployApprover, email: "carol@acme.example" });
+
+    const grace = resource("user", U.grace);
+    expect(grace.status?.status).toBe(Status_ResourceStatus.ENABLED);
+    expect(grace.status?.details).toMatch(/^invitation pending until \d{4}-/);
+    expect(grace.profile).toMatchObject({ invitation_status: "pending" });
+
+    const heidi = resource("user", U.heidi);
+    expect(heidi.status?.status).toBe(Status_ResourceStatus.DISABLED);
+    expect(heidi.status?.details).toBe("invitation expired on 2025-01-15T10:00:00.000Z without being accepted");
+    expect(heidi.profile).toMatchObject({ invitation_status: "expired" });
+  });
+
+  it("describes service accounts, with their scope", () => {
+    const worker = resource("service-account", SA.paymentsWorker);
+    expect(findAnnotation(worker.annotations, UserTraitSchema)?.accountType).toBe(UserTrait_AccountType.SERVICE);
+    expect(worker.profile).toMatchObject({ scope: "namespace", namespace: NS.paymentsProd, namespace_permission: "write", account_role: "read" });
+    expect(worker.description).toBe("Payments workers");
+    expect(resource("service-account", SA.ciDeployer).profile).toMatchObject({ scope: "account", account_role: "developer" });
+  });
+
+  it("describes groups by source", () => {
+    const source = (id: string) => findAnnotation(resource("group", id).annotations, GroupTraitSchema)?.groupSourceType;
+    expect([source(G.platformEngineering), source(G.sreOnCall), source(G.dataAnalysts)]).toEqual(["google", "scim", "cloud"]);
+    expect(resource("group", G.platformEngineering).profile).toMatchObject({ email: "platform-eng@acme.example", account_role: "developer" });
+    expect(resource("group", G.sreOnCall).profile).toMatchObject({ idp_id: "00g1sreoncall" });
+  });
+
+  it("shows API keys with their owner, expiry, and disabled or expired status", () => {
+    const secret = (id: string) => findAnnotation(resource("api-key", id).annotations, SecretTraitSchema)!;
+    expect(secret(K.aliceLaptop).identityId).toMatchObject({ resourceType: "user", resource: U.alice });
+    expect(secret(K.ciDeployerProd).identityId).toMatchObject({ resourceType: "service-account", resource: SA.ciDeployer });
+    expect(timestampDate(secret(K.paymentsWorker2025).expiresAt!).toISOString()).toBe("2025-06-30T00:00:00.000Z");
+    expect(timestampDate(secret(K.aliceLaptop).expiresAt!).getTime()).toBeGreaterThan(Date.now());
+    expect(resource("api-key", K.paymentsWorker2025).status).toMatchObject({ status: Status_ResourceStatus.DISABLED, details: "expired on 2025-06-30T00:00:00.000Z" });
+    expect(resource("api-key", K.metricsOld).status).toMatchObject({ status: Status_ResourceStatus.DISABLED, details: "disabled" });
+    expect(resource("api-key", K.carolCli).status?.status).toBe(Status_ResourceStatus.ENABLED);
+    expect(store.resources.filter((r) => r.id!.resourceType === "api-key").every((r) => !JSON.stringify(r.profile).includes("tcsim-"))).toBe(true);
+  });
+
+  it("offers the entitlements of compatibility.md, with immutable owner and finance-admin roles", () => {
+    const ns = Object.values(NS).flatMap((n) => ["admin", "write", "read"].map((p) => `namespace:${n}:${p}`));
+    const roles = ["owner", "admin", "developer", "finance-admin", "read", "metrics-read"].map((r) => `account-role:acme7-${r}:member`);
+    const groups = Object.values(G).map((g) => `group:${g}:member`);
+    const custom = Object.values(CR).map((c) => `custom-role:${c}:member`);
+    expect(store.entitlements.map((e) => e.id).sort()).toEqual([...ns, ...roles, ...groups, ...custom].sort());
+
+    const byId = new Map(store.entitlements.map((e) => [e.id, e]));
+    const read = byId.get(`namespace:${NS.paymentsProd}:read`)!;
+    expect(read).toMatchObject({ displayName: `Namespace ${NS.paymentsProd} Read`, description: `Access to ${NS.paymentsProd} namespace in Temporal Cloud`, slug: "read", purpose: Entitlement_PurposeValue.PERMISSION });
+    expect(read.grantableTo.map((t) => t.id)).toEqual(["user", "service-account", "group"]);
+    expect(findAnnotation(read.annotations, V1IdentifierSchema)?.id).toBe(`namespace:${NS.paymentsProd}:read`);
+    const owner = byId.get("account-role:acme7-owner:member")!;
+    expect(owner).toMatchObject({ displayName: "Account Owner Role Member", description: "Has the Account Owner role in Temporal Cloud", purpose: Entitlement_PurposeValue.ASSIGNMENT });
+    expect(findAnnotation(owner.annotations, V1IdentifierSchema)?.id).toBe("membership:acme7-owner");
+    const immutable = store.entitlements.filter((e) => findAnnotation(e.annotations, EntitlementImmutableSchema)).map((e) => e.id);
+    // Owner and finance admin are synced, never provisioned; Google/SCIM memberships belong to the IdP.
+    expect(immutable.sort()).toEqual(["account-role:acme7-finance-admin:member", "account-role:acme7-owner:member", `group:${G.platformEngineering}:member`, `group:${G.sreOnCall}:member`].sort());
+  });
+
+  /** Every grant, summarised as id plus its annotations: E(sources) expandable, I immutable, V1(id). */
+  const summary = (g: Grant) => {
+    const marks: string[] = [];
+    const expandable = findAnnotation(g.annotations, GrantExpandableSchema);
+    if (expandable) marks.push(`E(${expandable.entitlementIds.join(",")})`);
+    if (findAnnotation(g.annotations, GrantImmutableSchema)) marks.push("I");
+    const v1 = findAnnotation(g.annotations, V1IdentifierSchema);
+    if (v1) marks.push(`V1(${v1.id})`);
+    return [g.id, ...marks].join(" ");
+  };
+
+  it("grants exactly the access the demo account holds: explicit, group, inherited, custom roles and memberships", () => {
+    const role = (r: string, type: string, id: string, marks = "") =>
+      `account-role:acme7-${r}:member:${type}:${id}${type === "user" ? ` ${marks}V1(grant:membership:acme7-${r}:${id})` : marks ? ` ${marks.trim()}` : ""}`;
+    const ns = (n: string, p: string, type: string, id: string, marks = "") =>
+      `namespace:${n}:${p}:${type}:${id}${type === "user" ? ` V1(grant:namespace:${n}:${p}:${id})` : marks ? ` ${marks}` : ""}`;
+    const expandable = (type: string, id: string) => `E(${type}:${id}:member)`;
+    const inherited = (n: string) => ["owner", "admin"].map((r) => `namespace:${n}:admin:account-role:acme7-${r} E(account-role:acme7-${r}:member) I`);
+    expect(store.grants.map(summary).sort()).toEqual(
+      [
+        role("owner", "user", U.alice, "I "),
+        role("admin", "user", U.bob),
+        role("admin", "service-account", SA.batonConnector),
+        role("admin", "group", G.admins, expandable("group", G.admins)),
+        role("developer", "user", U.carol),
+        role("developer", "user", U.grace),
+        role("developer", "user", U.judy),
+        role("developer", "service-account", SA.ciDeployer),
+        role("developer", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
+        role("finance-admin", "user", U.erin, "I "),
+        role("read", "user", U.dave),
+        role("read", "user", U.heidi),
+        role("read", "service-account", SA.legacyBatch),
+        role("read", "service-account", SA.unnamed),
+        // Namespace-scoped service accounts always have Read; it cannot be revoked on its own.
+        role("read", "service-account", SA.paymentsWorker, "I"),
+        role("read", "service-account", SA.analyticsReader, "I"),
+        role("read", "group", G.sreOnCall, expandable("group", G.sreOnCall)),
+        role("read", "group", G.dataAnalysts, expandable("group", G.dataAnalysts)),
+        role("metrics-read", "user", U.frank),
+        role("metrics-read", "service-account", SA.metricsExporter),
+
+        ns(NS.paymentsProd, "write", "user", U.carol),
+        ns(NS.paymentsProd, "write", "service-account", SA.ciDeployer),
+        ns(NS.paymentsProd, "write", "service-account", SA.paymentsWorker, "I"),
+        ns(NS.paymentsProd, "admin", "group", G.sreOnCall, expandable("group", G.sreOnCall)),
+        ns(NS.paymentsDev, "admin", "user", U.carol),
+        ns(NS.paymentsDev, "write", "user", U.grace),
+        ns(NS.paymentsDev, "write", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
+        ns(NS.ordersProd, "read", "user", U.dave),
+        ns(NS.ordersProd, "write", "service-account", SA.ciDeployer),
+        ns(NS.ordersProd, "read", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
+        ns(NS.ordersProd, "admin", "group", G.sreOnCall, expandable("group", G.sreOnCall)),
+        ns(NS.analytics, "write", "user", U.dave),
+        ns(NS.analytics, "read", "service-account", SA.analyticsReader, "I"),
+        ns(NS.analytics, "write", "group", G.dataAnalysts, expandable("group", G.dataAnalysts)),
+        ...Object.values(NS).flatMap(inherited),
+
+        `custom-role:${CR.deployApprover}:member:user:${U.carol}`,
+        `custom-role:${CR.deployApprover}:member:service-account:${SA.ciDeployer}`,
+        `custom-role:${CR.incidentResponder}:member:user:${U.judy}`,
+        `custom-role:${CR.incidentResponder}:member:group:${G.sreOnCall} ${expandable("group", G.sreOnCall)}`,
+
+        `group:${G.platformEngineering}:member:user:${U.carol} I`,
+        `group:${G.platformEngineering}:member:user:${U.dave} I`,
+        `group:${G.sreOnCall}:member:user:${U.ivan} I`,
+        `group:${G.sreOnCall}:member:user:${U.judy} I`,
+        `group:${G.dataAnalysts}:member:user:${U.dave}`,
+        `group:${G.dataAnalysts}:member:user:${U.frank}`,
+        `group:${G.dataAnalysts}:member:user:${U.heidi}`,
+        `group:${G.finance}:member:user:${U.erin}`,
+      ].sort(),
+    );
+  });
+
+  it("embeds the entitlement and principal identities every reader dereferences", () => {
+    for (const g of store.grants) {
+      expect(g.id).toBe(`${g.entitlement!.id}:${g.principal!.id!.resourceType}:${g.principal!.id!.resource}`);
+      expect(g.entitlement!.id.startsWith(`${g.entitlement!.resource!.id!.resourceType}:${g.entitlement!.resource!.id!.resource}:`)).toBe(true);
+    }
+  });
+
+  it("reads each upstream list once: 13 requests for the whole account", () => {
+    // current identity + account (Validate), one page each of users, service accounts, groups,
+    // namespaces, custom roles and API keys, and the members of each of the five groups.
+    expect(upstreamRequests).toBe(13);
+    expect(Object.fromEntries(stack.simulator.stats.byRoute)).toEqual({
+      GetCurrentIdentity: 1,
+      GetAccount: 1,
+      GetUsers: 1,
+      GetServiceAccounts: 1,
+      GetUserGroups: 1,
+      GetNamespaces: 1,
+      GetCustomRoles: 1,
+      GetApiKeys: 1,
+      GetUserGroupMembers: 5,
+    });
+  });
+});
