@@ -19,7 +19,7 @@ interface ReflectionRequest {
  * We write it ourselves (it is one small function) because the reflection packages on npm are
  * built for @grpc/grpc-js servers, not for connect-node.
  */
-export function registerReflection(router: ConnectRouter, services: readonly DescService[]): void {
+export function registerReflection(router: ConnectRouter, services: readonly DescService[], extraFiles: readonly DescFile[] = []): void {
   const files = new Map<string, DescFile>();
   const collect = (file: DescFile) => {
     if (files.has(file.proto.name)) return;
@@ -27,6 +27,7 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
     file.dependencies.forEach(collect);
   };
   services.forEach((s) => collect(s.file));
+  extraFiles.forEach(collect);
   const registry = createRegistry(...files.values());
   const encoded = new Map<string, Uint8Array>();
   const encode = (file: DescFile) => {

@@ -5,7 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
 import { createHealthState, type HealthState } from "./health.js";
-import { CONNECTOR_SERVICES, callInterceptor, createRoutes } from "./routes.js";
+import { callInterceptor, createRoutes, PROTOCOL_FILES } from "./routes.js";
 
 /** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -58,7 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
-    jsonOptions: { registry: createRegistry(...CONNECTOR_SERVICES.map((s) => s.file)) },
+    jsonOptions: { registry: createRegistry(...PROTOCOL_FILES) },
   });
   const settings: http2.Settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 };
   const server = options.tls
