@@ -1,4 +1,4 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromDate, type Any } from "@bufbuild/protobuf/wkt";
 import {
   Capability,
@@ -10,7 +10,10 @@ import {
   GrantAlreadyRevokedSchema,
   GrantReplacedSchema,
   RequestIdSchema,
+  EntitlementSchema,
+  GrantSchema,
   ResourceDoesNotExistSchema,
+  ResourceSchema,
   TypeScopedEntitlementsSchema,
   TypeScopedGrantsSchema,
   type ConnectorCapabilities,
@@ -37,7 +40,7 @@ import {
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
-import { decodePageToken, encodePageToken, type PageScope } from "./page-token.js";
+import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
@@ -107,14 +110,26 @@ export function createConnector(options: ConnectorOptions): Connector {
   }
 
   /** page runs one list call: decode the token, call the resource type, encode the next token. */
-  async function page<T>(scope: PageScope, token: string, list: (cursor: unknown) => Promise<ListPage<T>>) {
-    const result = await list(decodePageToken(scope, token));
-    const nextPageToken = result.next === undefined ? "" : encodePageToken(scope, result.next);
+  /**
+   * page runs one list call: decode the token, call the resource type, encode the next token.
+   * Whatever the data, a response stays within PAGE_BYTES: when a resource type's page is larger,
+   * the rest of it is served by the next call, whose token says how many items to skip (so the
+   * resource type needs no notion of message size).
+   */
+  async function page<S extends DescMessage>(scope: PageScope, token: string, schema: S, list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>) {
+    const position = pagePosition(decodePageToken(scope, token));
+    const result = await list(position.cursor);
+    const items = position.skip > 0 ? result.items.slice(position.skip) : result.items;
+    const fitting = countFitting(schema, items, PAGE_BYTES);
+    let next: PagePosition | undefined;
+    if (fitting < items.length) next = { cursor: position.cursor, skip: position.skip + fitting };
+    else if (result.next !== undefined) next = { cursor: result.next, skip: 0 };
+    const nextPageToken = next === undefined ? "" : encodePageToken(scope, next.skip > 0 ? { c: next.cursor ?? null, s: next.skip } : { c: next.cursor ?? null });
     if (token !== "" && nextPageToken === token) {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
     }
-    return { list: result.items, nextPageToken, annotations: result.annotations ?? [] };
+    return { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] };
   }
 
   function refuseTypeScoped(annotations: Any[]): void {
@@ -143,7 +158,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       const parent = req.parentResourceId;
       const scope: PageScope = { op: "resources", resourceType: syncer.resourceType.id, resource: parent ? `${parent.resourceType}:${parent.resource}` : undefined };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, (cursor) => syncer.list(ctx, parent, cursor as never));
+      return page(scope, req.pageToken, ResourceSchema, (cursor) => syncer.list(ctx, parent, cursor));
     },
 
     async getResource(req, info) {
@@ -165,7 +180,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, (cursor) => list.call(syncer, ctx, resource, cursor as never));
+      return page(scope, req.pageToken, EntitlementSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
     listStaticEntitlements(req) {
@@ -183,7 +198,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, (cursor) => list.call(syncer, ctx, resource, cursor as never));
+      return page(scope, req.pageToken, GrantSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
     async grant(req, info) {
@@ -245,6 +260,37 @@ export function createConnector(options: ConnectorOptions): Connector {
       return { annotations };
     },
   };
+}
+
+/**
+ * PAGE_BYTES keeps every list response under gRPC's default 4 MiB message limit, which neither
+ * the Go syncer nor this server raises, with room for the envelope and annotations.
+ */
+export const PAGE_BYTES = 3 * 1024 * 1024;
+
+/** PagePosition is where a list resumes: a resource type's cursor and items of its page to skip. */
+interface PagePosition {
+  cursor: Cursor | undefined;
+  skip: number;
+}
+
+function pagePosition(decoded: Cursor | undefined): PagePosition {
+  if (decoded === undefined) return { cursor: undefined, skip: 0 };
+  const envelope = decoded as { c?: Cursor; s?: unknown };
+  if (typeof envelope !== "object" || envelope === null || !("c" in envelope) || (envelope.s !== undefined && !(Number.isInteger(envelope.s) && (envelope.s as number) > 0))) {
+    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
+  }
+  return { cursor: envelope.c === null ? undefined : envelope.c, skip: (envelope.s as number | undefined) ?? 0 };
+}
+
+/** countFitting counts the leading items whose encoding fits the budget (at least one). */
+function countFitting<S extends DescMessage>(schema: S, items: readonly MessageShape<S>[], budget: number): number {
+  let used = 0;
+  for (let i = 0; i < items.length; i++) {
+    used += toBinary(schema, items[i]!).length + 8; // + field tag and length prefix
+    if (used > budget && i > 0) return i;
+  }
+  return items.length;
 }
 
 /** computeCapabilities derives capabilities from the methods each resource type implements. */

@@ -35,7 +35,7 @@ it("sync, grant, re-sync, grant again, revoke, re-sync, revoke again, create an 
   expect((await p.revoke(grantId)).alreadyRevoked).toBe(true);
 
   const created = await stack.client.call(AccountManagerService.method.createAccount, { accountInfo: { emails: [{ address: "jit.contractor@acme.example", isPrimary: true }] } });
-  const userId = (created.result.value as { resource: { id: { resource: string } } }).resource.id.resource;
+  const userId = created.result.value!.resource!.id!.resource;
   expect((await sync()).resources.map((r) => r.displayName)).toContain("jit.contractor@acme.example");
   const deleted = await stack.client.call(ResourceManagerService.method.deleteResource, { resourceId: { resourceType: "user", resource: userId } });
   expect(outcome(deleted.annotations).doesNotExist).toBe(false);

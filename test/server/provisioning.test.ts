@@ -181,17 +181,17 @@ describe("provisioning namespace permissions and account roles", () => {
   });
 
   describe("accounts", () => {
-    const create = (accountInfo: object) => stack.client.call(AccountManagerService.method.createAccount, { accountInfo, credentialOptions: { options: { case: "randomPassword", value: { length: 20 } } } });
+    const create = (accountInfo: object) => stack.client.call(AccountManagerService.method.createAccount, { accountInfo, credentialOptions: { options: { case: "randomPassword", value: { length: 20n } } } });
 
     it("invites a new user with the default role, pending its invitation, and reports an existing one", async () => {
       const res = await create({ emails: [{ address: "new.hire@acme.example", isPrimary: true }], login: "ignored@acme.example" });
-      expect(res.result.case).toBe("success");
-      const success = res.result.value as { resource: { id: { resource: string }; status: { status: number; details: string }; annotations: never[] }; invitationExpiresAt?: unknown; isCreateAccountResult: boolean };
+      if (res.result.case !== "success") throw new Error(`expected success, got ${res.result.case}`);
+      const success = res.result.value;
       expect(success.isCreateAccountResult).toBe(true);
       expect(success.invitationExpiresAt).toBeDefined();
-      expect(success.resource.status.details).toMatch(/^invitation pending until/);
+      expect(success.resource!.status!.details).toMatch(/^invitation pending until/);
       expect(res.encryptedData).toEqual([]);
-      const created = user(success.resource.id.resource);
+      const created = user(success.resource!.id!.resource);
       expect(created.spec!.email).toBe("new.hire@acme.example");
       expect(created.spec!.access!.accountAccess!.role).toBe(Role.READ);
 
@@ -201,16 +201,15 @@ describe("provisioning namespace permissions and account roles", () => {
 
       const existing = await create({ login: "Carol@acme.example" });
       expect(existing.result.case).toBe("alreadyExists");
-      expect((existing.result.value as { resource: { id: { resource: string } } }).resource.id.resource).toBe(U.carol);
+      expect(existing.result.value?.resource?.id?.resource).toBe(U.carol);
     });
 
     it("takes the email from the primary address, then login, then profile.email, and refuses none", async () => {
       const viaProfile = await create({ profile: { email: "from.profile@acme.example", first_name: "Pro" } });
       expect(viaProfile.result.case).toBe("success");
-      const resource = (viaProfile.result.value as { resource: { annotations: never[] } }).resource;
-      expect(findAnnotation(resource.annotations, UserTraitSchema)?.login).toBe("from.profile@acme.example");
+      expect(findAnnotation(viaProfile.result.value!.resource!.annotations, UserTraitSchema)?.login).toBe("from.profile@acme.example");
       const primary = await create({ emails: [{ address: "second@acme.example" }, { address: "primary@acme.example", isPrimary: true }] });
-      expect((primary.result.value as { resource: { displayName: string } }).resource.displayName).toBe("primary@acme.example");
+      expect(primary.result.value?.resource?.displayName).toBe("primary@acme.example");
       expect(await expectCode(create({}), status.INVALID_ARGUMENT)).toContain("account_info has no email");
       expect(await expectCode(create({ login: "not-an-email" }), status.INVALID_ARGUMENT)).toContain("not a valid email address");
       expect(await expectCode(create({ emails: [{ address: "bad address" }] }), status.INVALID_ARGUMENT)).toContain("must be a valid email address");
@@ -232,7 +231,6 @@ describe("provisioning namespace permissions and account roles", () => {
 
   it("marks the status of a pending user as enabled with the invitation details", async () => {
     const res = await stack.client.call(AccountManagerService.method.createAccount, { accountInfo: { login: "pending@acme.example" } });
-    const resource = (res.result.value as { resource: { status: { status: number } } }).resource;
-    expect(resource.status.status).toBe(Status_ResourceStatus.ENABLED);
+    expect(res.result.value?.resource?.status?.status).toBe(Status_ResourceStatus.ENABLED);
   });
 });
