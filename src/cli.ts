@@ -8,6 +8,7 @@ import { configSchema, parseArgs, usage, type Command, type Values } from "./con
 import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
 import { createLogger } from "./logger.js";
 import type { RoleSlug } from "./resources/temporal-access.js";
+import { PROTOCOL_FILES } from "./server/routes.js";
 import { startServer, type RunningServer, type TlsOptions } from "./server/server.js";
 import { createDemoAccount, DEMO_API_KEY } from "./simulator/demo-account.js";
 import { generateAccount } from "./simulator/generate-account.js";
@@ -114,7 +115,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const app = createTemporalConnector({ baseUrl: "https://saas-api.tmprl.cloud", apiKey: "unused", provisioning: true, log: createLogger({ level: "error", format: "json" }) });
     const capabilities = app.connector.capabilities();
     await app.close();
-    const json = toJsonString(AnySchema, anyPack(ConnectorCapabilitiesSchema, capabilities), { registry: createRegistry(ConnectorCapabilitiesSchema.file), prettySpaces: 2 });
+    const json = toJsonString(AnySchema, anyPack(ConnectorCapabilitiesSchema, capabilities), { registry: createRegistry(...PROTOCOL_FILES), prettySpaces: 2 });
     process.stdout.write(`${json}\n`);
     return 0;
   },
