@@ -2,7 +2,7 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import { expect, it } from "vitest";
 import { AccountManagerService, ResourceManagerService } from "../../src/connector/c1.js";
 import { AccountAccess_Role as Role, NamespaceAccess_Permission as Permission } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { DEMO_IDS, type SimulatorStore } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/index.js";
 import { createPrng } from "../../src/simulator/prng.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { provisioner } from "../helpers/provisioning.js";
@@ -87,8 +87,8 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
       chaosEdits++;
       if (principal.role !== "none" && chaos.chance(0.5)) {
         principal.chaosCustomRole = !principal.chaosCustomRole;
-        store.update(kindKey[kind], principal.id, (spec: never) => {
-          const account = (spec as { access: { accountAccess: { customRoles: string[] } } }).access.accountAccess;
+        store.update(kindKey[kind], principal.id, (spec) => {
+          const account = (spec as unknown as { access: { accountAccess: { customRoles: string[] } } }).access.accountAccess;
           account.customRoles = principal.chaosCustomRole ? [...account.customRoles, CR.incidentResponder] : account.customRoles.filter((c) => c !== CR.incidentResponder);
         });
       } else {
