@@ -4,6 +4,8 @@ import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import { createRegistry } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "./app.js";
+import { runInspectCommand } from "./c1z/inspect-command.js";
+import { runSyncCommand } from "./c1z/sync-command.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
 import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
 import { createLogger } from "./logger.js";
@@ -22,6 +24,9 @@ Commands:
   serve         Serve the connector over gRPC (the default command)
   demo          Start the Temporal Cloud simulator with a demo account and the connector against it
   simulator     Start only the Temporal Cloud simulator
+  sync          Sync the account once into a .c1z file for the baton CLI (-f sync.c1z), or run one
+                provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
+  inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
 
@@ -102,13 +107,18 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     return untilSignal(log, () => simulator.close());
   },
 
-  async sync() {
-    throw new CliError("the sync command is not available yet");
+  async sync(values, env) {
+    return runSyncCommand(values, env, {
+      connect({ provisioning }) {
+        const apiKey = apiKeyOf(values);
+        const log = logger(values, [apiKey]);
+        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+        return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+      },
+    });
   },
 
-  async inspect() {
-    throw new CliError("the inspect command is not available yet");
-  },
+  inspect: (values, env) => runInspectCommand(values, env),
 
   async capabilities() {
     // Capabilities are static: derived from the resource types, without calling Temporal Cloud.

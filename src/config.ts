@@ -25,6 +25,7 @@ export interface Field {
 const CONNECTOR: readonly Command[] = ["serve", "demo", "sync"];
 const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync"];
 const DATASET: readonly Command[] = ["demo", "simulator"];
+const ONE_SHOT: readonly Command[] = ["sync"];
 
 /** FIELDS lists every setting of every command. */
 export const FIELDS: readonly Field[] = [
@@ -45,6 +46,17 @@ export const FIELDS: readonly Field[] = [
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
   { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
   { name: "json", type: "boolean", default: false, commands: ["inspect"], description: "Print resources, entitlements and grants as JSON." },
+  // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
+  { name: "grant-entitlement", type: "string", commands: ONE_SHOT, description: "One-shot grant: the entitlement id (from --file) to grant to --grant-principal; no sync is run." },
+  { name: "grant-principal", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource id (from --file)." },
+  { name: "grant-principal-type", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource type (user, service-account or group)." },
+  { name: "revoke-grant", type: "string", commands: ONE_SHOT, description: "One-shot revoke: the grant id (from --file) to revoke; no sync is run." },
+  { name: "create-account-email", type: "string", commands: ONE_SHOT, description: "One-shot account creation: invite a user with this email address; no sync is run." },
+  { name: "create-account-login", type: "string", commands: ONE_SHOT, description: "One-shot account creation: the account's login." },
+  { name: "create-account-profile", type: "string", commands: ONE_SHOT, description: "One-shot account creation: profile fields as a JSON object." },
+  { name: "create-account-resource-type", type: "string", commands: ONE_SHOT, description: "One-shot account creation: the resource type of the account (default: the connector's account type, user)." },
+  { name: "delete-resource", type: "string", commands: ONE_SHOT, description: "One-shot deletion: the resource id (from --file) to delete; no sync is run." },
+  { name: "delete-resource-type", type: "string", commands: ONE_SHOT, description: "One-shot deletion: the resource's type." },
   { name: "log-level", type: "string", default: "info", choices: ["debug", "info", "warn", "error"], commands: LOGGING, description: "Log level." },
   { name: "log-format", type: "string", default: "json", choices: ["json", "console"], commands: LOGGING, description: "Log format: JSON lines or human-readable console output." },
   { name: "users", type: "number", commands: DATASET, description: "Serve a generated account with this many users instead of the demo account." },

@@ -46,6 +46,8 @@ export interface SyncOptions {
   store: SyncStore;
   /** Concurrent calls within a phase, like the Go syncer's --workers (default 1). */
   workers?: number;
+  /** The sync's id, sent as active_sync_id (a fresh one when omitted), e.g. the id a c1z file records. */
+  syncId?: string;
   /** Called after each phase with counts, for progress output. */
   onProgress?: (event: SyncProgress) => void;
   signal?: AbortSignal;
@@ -106,7 +108,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   }
 
   const validated = await call(ConnectorService.method.validate, {});
-  const syncId = supportsSyncId(validated.sdkVersion) ? newSyncId() : "";
+  const syncId = supportsSyncId(validated.sdkVersion) ? (options.syncId ?? newSyncId()) : "";
 
   const types: ResourceType[] = [];
   await pages((pageToken) => call(ResourceTypesService.method.listResourceTypes, { pageToken, activeSyncId: syncId }), async (t) => {

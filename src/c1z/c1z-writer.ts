@@ -1,0 +1,313 @@
+import { access, constants, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyIs, anyUnpack } from "@bufbuild/protobuf/wkt";
+import Database from "better-sqlite3";
+import {
+  EntitlementSchema,
+  GrantExpandableSchema,
+  GrantSchema,
+  ResourceIdSchema,
+  ResourceSchema,
+  ResourceTypeSchema,
+  type Grant,
+  type Resource,
+} from "../connector/c1.js";
+import { newSyncId, type SyncStore } from "../sync/syncer.js";
+import { writeC1zEnvelope } from "./c1z-envelope.js";
+import { C1Z_SCHEMA } from "./c1z-schema.js";
+import { formatSyncTimestamp } from "./sync-timestamp.js";
+import { trackTempPath } from "./temp-paths.js";
+
+/** RESOURCE_PAGE is how many resources resourcesOfType reads from SQLite at a time. */
+const RESOURCE_PAGE = 200;
+
+/** C1zWriterOptions configures createC1zWriter. */
+export interface C1zWriterOptions {
+  /** The c1z to publish when the sync finishes (replaced atomically). */
+  path: string;
+  /** Directory of the working SQLite database; os.tmpdir() by default, as the SDK does. */
+  tempDir?: string;
+  /**
+   * Rows per transaction (default 1000). Committing in batches is what makes SQLite fast:
+   * one transaction per row would create and delete a journal file for every row.
+   */
+  batchSize?: number;
+  /** zstd level of the published file (default 3, the SDK's default). */
+  compressionLevel?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+/** C1zCounts is how many objects a writer has stored so far. */
+export interface C1zCounts {
+  resourceTypes: number;
+  resources: number;
+  entitlements: number;
+  grants: number;
+}
+
+/** C1zWriter is a SyncStore that ends up as a c1z file. */
+export interface C1zWriter extends SyncStore {
+  /** The KSUID-like id of the sync run every row carries. */
+  readonly syncId: string;
+  /** The c1z the writer publishes. */
+  readonly path: string;
+  counts(): C1zCounts;
+  /**
+   * finish ends the sync run (ended_at), closes the database and publishes it as the c1z,
+   * atomically; then the temporary files are gone. The writer cannot be used afterwards.
+   */
+  finish(signal?: AbortSignal): Promise<{ bytes: number }>;
+  /** abort discards the sync: the c1z is left as it was and the temporary files are removed. */
+  abort(): Promise<void>;
+}
+
+/**
+ * createC1zWriter starts a full sync run in a fresh SQLite database with the exact v1 c1z
+ * schema (c1z-and-daemon.md §1.3, §1.7): one `full` sync-run row with `supports_diff` and
+ * `grants_backfilled` set, so readers never backfill; every `data` column a binary
+ * c1.connector.v2 message; GrantExpandable moved from a grant's annotations to its `expansion`
+ * column. Memory stays bounded whatever the account's size: rows go to disk in batches and
+ * resourcesOfType pages through SQLite instead of keeping resources in memory.
+ */
+export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWriter> {
+  const now = options.now ?? (() => new Date());
+  const batchSize = Math.max(1, options.batchSize ?? 1000);
+  // Fail before the sync, not after it, when the c1z could never be published.
+  await access(dirname(options.path), constants.W_OK);
+
+  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), "c1z-"));
+  const untrackDir = trackTempPath(dir);
+  const databasePath = join(dir, "db");
+  const syncId = newSyncId();
+  let db: Database.Database;
+  try {
+    db = openWorkingDatabase(databasePath, syncId, formatSyncTimestamp(now()));
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    untrackDir();
+    throw err;
+  }
+
+  const insertResourceType = db.prepare(
+    `insert into v1_resource_types (external_id, data, sync_id, discovered_at) values (?, ?, ?, ?)
+     on conflict (external_id, sync_id) do update set data = excluded.data, discovered_at = excluded.discovered_at`,
+  );
+  const insertResource = db.prepare(
+    `insert into v1_resources (resource_type_id, external_id, parent_resource_type_id, parent_resource_id, data, sync_id, discovered_at)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict (external_id, sync_id) do nothing`,
+  );
+  const insertEntitlement = db.prepare(
+    `insert into v1_entitlements (resource_type_id, resource_id, external_id, data, sync_id, discovered_at) values (?, ?, ?, ?, ?, ?)
+     on conflict (external_id, sync_id) do update set resource_type_id = excluded.resource_type_id, resource_id = excluded.resource_id,
+       data = excluded.data, discovered_at = excluded.discovered_at`,
+  );
+  const insertGrant = db.prepare(
+    `insert into v1_grants (resource_type_id, resource_id, entitlement_id, principal_resource_type_id, principal_resource_id, external_id,
+       expansion, needs_expansion, data, sync_id, discovered_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (external_id, sync_id) do update set resource_type_id = excluded.resource_type_id, resource_id = excluded.resource_id,
+       entitlement_id = excluded.entitlement_id, principal_resource_type_id = excluded.principal_resource_type_id,
+       principal_resource_id = excluded.principal_resource_id, expansion = excluded.expansion, needs_expansion = excluded.needs_expansion,
+       data = excluded.data, discovered_at = excluded.discovered_at`,
+  );
+  const selectResources = db.prepare<[string, string, number, number], { id: number; data: Buffer }>(
+    "select id, data from v1_resources where resource_type_id = ? and sync_id = ? and id > ? order by id limit ?",
+  );
+  const selectEntitlementOwner = db.prepare<[string, string], { resource_type_id: string; resource_id: string }>(
+    "select resource_type_id, resource_id from v1_entitlements where external_id = ? and sync_id = ?",
+  );
+  const endSync = db.prepare("update v1_sync_runs set ended_at = ? where sync_id = ? and ended_at is null");
+
+  // Rows are written inside an open transaction that is committed every batchSize rows. Reads
+  // on the same connection see the uncommitted rows, so nothing has to be flushed before one.
+  db.exec("begin");
+  let pending = 0;
+  const wrote = () => {
+    if (++pending < batchSize) return;
+    db.exec("commit");
+    db.exec("begin");
+    pending = 0;
+  };
+
+  let lastMs = Number.NaN;
+  let lastStamp = "";
+  const discoveredAt = () => {
+    const date = now();
+    if (date.getTime() !== lastMs) [lastMs, lastStamp] = [date.getTime(), formatSyncTimestamp(date)];
+    return lastStamp;
+  };
+
+  const types = new Set<string>();
+  const counts = { resources: 0, entitlements: 0, grants: 0 };
+  let state: "open" | "finishing" | "closed" = "open";
+  const ensureOpen = () => {
+    if (state !== "open") throw new Error(`c1z writer for ${options.path} is ${state === "closed" ? "closed" : "finishing"}`);
+  };
+
+  async function discard(): Promise<void> {
+    state = "closed";
+    if (db.open) {
+      try {
+        if (db.inTransaction) db.exec("rollback");
+      } finally {
+        db.close();
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    untrackDir();
+  }
+
+  return {
+    syncId,
+    path: options.path,
+
+    putResourceType(type) {
+      ensureOpen();
+      insertResourceType.run(type.id, toBinary(ResourceTypeSchema, type), syncId, discoveredAt());
+      types.add(type.id);
+      wrote();
+    },
+
+    putResource(resource) {
+      ensureOpen();
+      const id = resource.id!;
+      const parent = resource.parentResourceId;
+      const inserted = insertResource.run(
+        id.resourceType,
+        `${id.resourceType}:${id.resource}`,
+        parent ? parent.resourceType : null,
+        parent ? parent.resource : null,
+        toBinary(ResourceSchema, resource),
+        syncId,
+        discoveredAt(),
+      ).changes;
+      if (inserted === 0) return false;
+      counts.resources++;
+      wrote();
+      return true;
+    },
+
+    putEntitlement(entitlement) {
+      ensureOpen();
+      const owner = entitlement.resource?.id;
+      // baton's `entitlements` command dereferences entitlement.resource.id without a nil check.
+      if (!owner) throw new Error(`entitlement ${entitlement.id} has no resource id`);
+      insertEntitlement.run(owner.resourceType, owner.resource, entitlement.id, toBinary(EntitlementSchema, entitlement), syncId, discoveredAt());
+      counts.entitlements++;
+      wrote();
+    },
+
+    putGrant(grant) {
+      ensureOpen();
+      const owner = grant.entitlement?.resource?.id;
+      const principal = grant.principal?.id;
+      // Readers dereference both without nil checks (§1.7); the Go store refuses such grants too.
+      if (!grant.entitlement?.id || !owner || !principal) throw new Error(`grant ${grant.id} lacks its entitlement or principal identity`);
+      const { data, expansion } = splitExpansion(grant);
+      insertGrant.run(
+        owner.resourceType,
+        owner.resource,
+        grant.entitlement.id,
+        principal.resourceType,
+        principal.resource,
+        grant.id,
+        expansion,
+        expansion ? 1 : 0,
+        data,
+        syncId,
+        discoveredAt(),
+      );
+      counts.grants++;
+      wrote();
+    },
+
+    *resourcesOfType(resourceTypeId) {
+      // Keyset pages, each read completely before it is yielded: an open SQLite cursor would
+      // block the writes the caller makes between two resources.
+      let after = 0;
+      for (;;) {
+        ensureOpen();
+        const page = selectResources.all(resourceTypeId, syncId, after, RESOURCE_PAGE);
+        for (const row of page) yield fromBinary(ResourceSchema, row.data) as Resource;
+        if (page.length < RESOURCE_PAGE) return;
+        after = page[page.length - 1]!.id;
+      }
+    },
+
+    entitlementOwner(entitlementId) {
+      ensureOpen();
+      const row = selectEntitlementOwner.get(entitlementId, syncId);
+      return row && create(ResourceIdSchema, { resourceType: row.resource_type_id, resource: row.resource_id });
+    },
+
+    counts: () => ({ resourceTypes: types.size, ...counts }),
+
+    async finish(signal) {
+      ensureOpen();
+      state = "finishing";
+      try {
+        endSync.run(formatSyncTimestamp(now()), syncId);
+        db.exec("commit");
+        // A no-op in rollback-journal mode; kept so that the published file is self-contained
+        // even if the journal mode is ever changed to WAL (§1.2: no pending -wal).
+        db.pragma("wal_checkpoint(TRUNCATE)");
+        db.close();
+        await writeC1zEnvelope(databasePath, options.path, { compressionLevel: options.compressionLevel, signal });
+        const { size } = await stat(options.path);
+        return { bytes: size };
+      } finally {
+        await discard();
+      }
+    },
+
+    // While finishing, the signal passed to finish is what stops it; finish cleans up itself.
+    abort: () => (state === "open" ? discard() : Promise.resolve()),
+  };
+}
+
+/**
+ * openWorkingDatabase creates the SQLite database a sync writes into: the schema and the
+ * unfinished sync-run row, with `supports_diff` and `grants_backfilled` set so that readers
+ * never backfill the expansion column (c1z-and-daemon.md §1.3, §1.5).
+ */
+function openWorkingDatabase(path: string, syncId: string, startedAt: string): Database.Database {
+  const db = new Database(path);
+  try {
+    // The whole file is compressed at the end, so it must be self-contained: no WAL. The
+    // working copy is disposable, so durability comes from the fsync of the published file.
+    db.pragma("journal_mode = DELETE");
+    db.pragma("synchronous = OFF");
+    // A fixed page cache (4 MiB) keeps memory flat; SQLite spills to the file beyond it, and
+    // the operating system's file cache makes that cheap.
+    db.pragma("cache_size = -4096");
+    db.transaction(() => {
+      for (const statement of C1Z_SCHEMA) db.exec(statement);
+      db.prepare(
+        `insert into v1_sync_runs (sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id, supports_diff, grants_backfilled)
+         values (?, ?, null, '', 'full', '', '', 1, 1)`,
+      ).run(syncId, startedAt);
+    })();
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * splitExpansion serializes a grant for the `data` column without its GrantExpandable
+ * annotation, and the annotation itself for the `expansion` column, as the SDK's store does:
+ * readers expect `data` never to carry it once `supports_diff` is set. An annotation without a
+ * usable entitlement id is dropped and leaves `expansion` NULL, as in the SDK.
+ */
+function splitExpansion(grant: Grant): { data: Uint8Array; expansion: Uint8Array | null } {
+  const found = grant.annotations.find((a) => anyIs(a, GrantExpandableSchema));
+  if (!found) return { data: toBinary(GrantSchema, grant), expansion: null };
+  const expandable = anyUnpack(found, GrantExpandableSchema)!;
+  const stripped = { ...grant, annotations: grant.annotations.filter((a) => !anyIs(a, GrantExpandableSchema)) };
+  const usable = expandable.entitlementIds.some((id) => id.trim() !== "");
+  return { data: toBinary(GrantSchema, stripped), expansion: usable ? toBinary(GrantExpandableSchema, expandable) : null };
+}

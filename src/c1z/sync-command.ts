@@ -1,0 +1,232 @@
+import { existsSync } from "node:fs";
+import type { Logger } from "pino";
+import type { TemporalConnector } from "../app.js";
+import type { Values } from "../config.js";
+import { startServer, type RunningServer } from "../server/server.js";
+import { createGrpcClient, type GrpcClient } from "../sync/grpc-client.js";
+import { runSync } from "../sync/syncer.js";
+import { C1zFormatError } from "./c1z-envelope.js";
+import { openC1z, type C1zReader } from "./c1z-reader.js";
+import { createC1zWriter, type C1zWriter } from "./c1z-writer.js";
+import { CommandError } from "./command-error.js";
+import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
+import { createSyncProgressReporter } from "./sync-progress.js";
+import { removeTempPathsSync } from "./temp-paths.js";
+
+/** SyncCommandDeps is what the CLI hands the sync command: how to build the connector. */
+export interface SyncCommandDeps {
+  /**
+   * connect assembles the connector from the command's settings (API key, base URL, rate
+   * limit…), exactly as `serve` does, with provisioning on or off; it may throw the CLI's own
+   * one-line errors (no API key), which the CLI reports.
+   */
+  connect(options: { provisioning: boolean }): { app: TemporalConnector; log: Logger };
+}
+
+/**
+ * runSyncCommand is `temporalcloud-connector sync`: baton's one-shot mode. Without an action
+ * flag it runs a full sync into --file; with one of the provisioning flags it performs that one
+ * action with what --file holds instead (c1z-and-daemon.md §4). Either way the connector is
+ * served in process on a loopback port and driven over gRPC, as baton drives its
+ * `_connector-service` child, so the one-shot mode exercises the same protocol path as
+ * ConductorOne. SIGINT/SIGTERM abort cleanly: temporary files go, --file stays as it was, and
+ * the exit code is 130/143. Resolves to the exit code.
+ */
+export async function runSyncCommand(values: Values, env: NodeJS.ProcessEnv, deps: SyncCommandDeps): Promise<number> {
+  const file = values.file as string;
+  const tempDir = env.BATON_TMPDIR || undefined;
+  const interrupt = interruptOnSignals();
+  try {
+    const action = provisioningActionOf(values);
+    return action ? await runOneShot(action, { file, tempDir, deps, signal: interrupt.signal }) : await runFullSync({ file, tempDir, deps, signal: interrupt.signal });
+  } catch (err) {
+    if (err instanceof CommandError) {
+      process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+interface RunOptions {
+  file: string;
+  tempDir: string | undefined;
+  deps: SyncCommandDeps;
+  signal: AbortSignal;
+}
+
+async function runFullSync({ file, tempDir, deps, signal }: RunOptions): Promise<number> {
+  const { app, log } = deps.connect({ provisioning: false });
+  let writer: C1zWriter | undefined;
+  let endpoint: Endpoint | undefined;
+  const untouched = () => `${file} was ${existsSync(file) ? "left unchanged" : "not written"}`;
+  try {
+    writer = await createC1zWriter({ path: file, tempDir }).catch((err: unknown) => {
+      throw new CommandError(`cannot write ${file}: ${errorCode(err)}`);
+    });
+    endpoint = await serveInProcess(app, log);
+    const store = writer;
+    log.info({ file, syncId: store.syncId }, "sync started");
+    const progress = createSyncProgressReporter({ log, counts: () => store.counts() });
+    let bytes: number;
+    let elapsedSeconds: number;
+    try {
+      await runSync({ api: endpoint.client, store, syncId: store.syncId, signal, onProgress: (event) => progress.phaseDone(event) });
+      ({ bytes } = await store.finish(signal));
+    } finally {
+      elapsedSeconds = progress.stop();
+    }
+    const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    log.info({ file, syncId: store.syncId, ...store.counts(), bytes, elapsedSeconds, maxRssMB }, "sync finished");
+    return 0;
+  } catch (err) {
+    await writer?.abort();
+    if (err instanceof CommandError) throw err;
+    const received = interruptedBy(signal);
+    if (received) throw new CommandError(`sync interrupted by ${received}; ${untouched()}`, exitCodeOf(received));
+    log.debug({ err }, "sync failed");
+    throw new CommandError(`sync failed: ${describeError(err)}; ${untouched()}`);
+  } finally {
+    await endpoint?.close();
+    await app.close();
+  }
+}
+
+async function runOneShot(action: ProvisioningAction, { file, tempDir, deps, signal }: RunOptions): Promise<number> {
+  // Everything is looked up in the file before connecting, so an unknown id fails fast.
+  let reader: C1zReader | undefined;
+  let prepared;
+  try {
+    if (action.kind !== "create-account") reader = await openSyncFile(file, { tempDir, signal });
+    prepared = prepareProvisioningCall(action, reader, file);
+  } catch (err) {
+    const received = interruptedBy(signal);
+    if (received) throw new CommandError(`interrupted by ${received} while reading ${file}`, exitCodeOf(received));
+    throw err;
+  } finally {
+    await reader?.close();
+  }
+  const { app, log } = deps.connect({ provisioning: true });
+  let endpoint: Endpoint | undefined;
+  try {
+    endpoint = await serveInProcess(app, log);
+    const json = await prepared.send(endpoint.client, signal);
+    process.stdout.write(`${json}\n`);
+    return 0;
+  } catch (err) {
+    const received = interruptedBy(signal);
+    if (received) throw new CommandError(`${prepared.description} interrupted by ${received}`, exitCodeOf(received));
+    log.debug({ err }, "provisioning failed");
+    throw new CommandError(`${prepared.description} failed: ${describeError(err)}`);
+  } finally {
+    await endpoint?.close();
+    await app.close();
+  }
+}
+
+/** openSyncFile opens --file for reading, turning the usual problems into one-line errors. */
+export async function openSyncFile(file: string, options: { tempDir?: string; signal?: AbortSignal } = {}): Promise<C1zReader> {
+  try {
+    return await openC1z(file, options);
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") throw new CommandError(`${file} not found; run a sync first`);
+    if (err instanceof C1zFormatError) throw new CommandError(err.message);
+    if (errorCode(err) !== "error") throw new CommandError(`cannot read ${file}: ${errorCode(err)}`);
+    throw err;
+  }
+}
+
+interface Endpoint {
+  client: GrpcClient;
+  close(): Promise<void>;
+}
+
+/** serveInProcess serves the connector on a loopback port and connects a gRPC client to it. */
+async function serveInProcess(app: TemporalConnector, log: Logger): Promise<Endpoint> {
+  // Short drain: when the command stops, its own client is the only caller and has gone.
+  const server: RunningServer = await startServer({ connector: app.connector, log, host: "127.0.0.1", port: 0, drainTimeoutMs: 1000 });
+  const client = createGrpcClient({ address: `127.0.0.1:${server.port}` });
+  return {
+    client,
+    async close() {
+      client.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * interruptOnSignals turns the first SIGINT or SIGTERM into an abort of the running command,
+ * which then cleans up and exits with a message. A second signal means "now": temporary files
+ * are removed synchronously and the process exits at once.
+ */
+function interruptOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      removeTempPathsSync();
+      process.exit(exitCodeOf(signal));
+    }
+    controller.abort(new Interrupted(signal));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Interrupted is the abort reason of a command stopped by a signal. */
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = "AbortError";
+  }
+}
+
+function interruptedBy(signal: AbortSignal): NodeJS.Signals | undefined {
+  return signal.aborted && signal.reason instanceof Interrupted ? signal.reason.signal : undefined;
+}
+
+/** exitCodeOf follows the shell convention: 128 + the signal number. */
+function exitCodeOf(signal: NodeJS.Signals): number {
+  return signal === "SIGINT" ? 130 : 143;
+}
+
+const GRPC_CODES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
+
+/** describeError renders a failed call as "<message> [code]", the connector's words first. */
+function describeError(err: unknown): string {
+  if (err instanceof Error && "code" in err && typeof err.code === "number" && "details" in err && typeof err.details === "string") {
+    return `${err.details || err.message} [${GRPC_CODES[err.code] ?? err.code}]`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : "error";
+}
