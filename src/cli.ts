@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "./app.js";
 import { runInspectCommand } from "./c1z/inspect-command.js";
 import { runSyncCommand } from "./c1z/sync-command.js";
+import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
 import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
 import { createLogger } from "./logger.js";
@@ -32,8 +33,6 @@ Commands:
 
 Run "temporalcloud-connector <command> --help" for a command's flags.`;
 
-/** CliError is a failure to report as one line, without a stack trace. */
-class CliError extends Error {}
 
 /** main runs the CLI and resolves to the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -53,9 +52,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     return await COMMANDS[parsed.command](parsed.values, env);
   } catch (err) {
-    if (err instanceof CliError) {
+    if (err instanceof CommandError) {
       process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
-      return 1;
+      return err.exitCode;
     }
     throw err;
   }
@@ -144,13 +143,13 @@ function apiKeyOf(values: Values): string {
       const key = readFileSync(file, "utf8").trim();
       if (key) return key;
     } catch (err) {
-      throw new CliError(`cannot read --api-key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+      throw new CommandError(`cannot read --api-key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
     }
-    throw new CliError(`--api-key-file ${file} is empty`);
+    throw new CommandError(`--api-key-file ${file} is empty`);
   }
   const key = (values["api-key"] as string | undefined)?.trim();
   if (!key) {
-    throw new CliError(
+    throw new CommandError(
       "no Temporal Cloud API key: set BATON_API_KEY, or pass --api-key-file (or --api-key); " +
         "to try the connector without credentials, run `temporalcloud-connector demo`",
     );
@@ -164,7 +163,7 @@ function logger(values: Values, secrets: string[]): Logger {
 
 function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string; allowInsecure: boolean }, log: Logger): TemporalConnector {
   const rateLimit = values["rate-limit"] as number;
-  if (!(rateLimit > 0)) throw new CliError(`--rate-limit must be positive, got ${rateLimit}`);
+  if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
   try {
     return createTemporalConnector({
       ...upstream,
@@ -177,7 +176,7 @@ function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string
       log,
     });
   } catch (err) {
-    if (err instanceof RangeError) throw new CliError(err.message);
+    if (err instanceof RangeError) throw new CommandError(err.message);
     throw err;
   }
 }
@@ -189,7 +188,7 @@ async function serve(values: Values, app: TemporalConnector, log: Logger): Promi
   } catch (err) {
     await app.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new CliError(`cannot listen on ${host}:${port}: ${code}`);
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new CommandError(`cannot listen on ${host}:${port}: ${code}`);
     throw err;
   }
 }
@@ -197,15 +196,15 @@ async function serve(values: Values, app: TemporalConnector, log: Logger): Promi
 function tlsOf(values: Values): TlsOptions | undefined {
   const [certFile, keyFile, caFile] = [values["tls-cert"], values["tls-key"], values["tls-client-ca"]] as (string | undefined)[];
   if (!certFile && !keyFile) {
-    if (caFile) throw new CliError("--tls-client-ca needs --tls-cert and --tls-key");
+    if (caFile) throw new CommandError("--tls-client-ca needs --tls-cert and --tls-key");
     return undefined;
   }
-  if (!certFile || !keyFile) throw new CliError("--tls-cert and --tls-key go together");
+  if (!certFile || !keyFile) throw new CommandError("--tls-cert and --tls-key go together");
   const read = (flag: string, file: string) => {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new CliError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+      throw new CommandError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
     }
   };
   return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined };
@@ -213,7 +212,7 @@ function tlsOf(values: Values): TlsOptions | undefined {
 
 function hostPort(listen: string, portOverride?: number): [string, number] {
   const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m || !m[1]) throw new CliError(`--listen must be HOST:PORT, got "${listen}"`);
+  if (!m || !m[1]) throw new CommandError(`--listen must be HOST:PORT, got "${listen}"`);
   const host = m[1].replace(/^\[(.*)\]$/, "$1");
   return [host, portOverride ?? Number(m[2])];
 }

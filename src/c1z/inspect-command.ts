@@ -3,7 +3,7 @@ import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { EntitlementSchema, GrantSchema, ResourceSchema, ResourceTypeSchema } from "../connector/c1.js";
 import type { Values } from "../config.js";
 import type { C1zReader } from "./c1z-reader.js";
-import { CommandError } from "./command-error.js";
+import { CommandError } from "../command-error.js";
 import { PROTOCOL_REGISTRY } from "./protocol-registry.js";
 import { openSyncFile } from "./sync-command.js";
 

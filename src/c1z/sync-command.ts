@@ -8,7 +8,7 @@ import { runSync } from "../sync/syncer.js";
 import { C1zFormatError } from "./c1z-envelope.js";
 import { openC1z, type C1zReader } from "./c1z-reader.js";
 import { createC1zWriter, type C1zWriter } from "./c1z-writer.js";
-import { CommandError } from "./command-error.js";
+import { CommandError } from "../command-error.js";
 import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
 import { createSyncProgressReporter } from "./sync-progress.js";
 import { removeTempPathsSync } from "./temp-paths.js";

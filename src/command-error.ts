@@ -1,6 +1,6 @@
 /**
- * CommandError is a failure of the sync or inspect command that the user can act on (a missing
- * file, an unknown id, flags that go together): it is reported as one line, without a stack.
+ * CommandError is a failure of a command that the user can act on (no API key, a missing file,
+ * an unknown id, flags that go together): it is reported as one line, without a stack.
  */
 export class CommandError extends Error {
   override name = "CommandError";
