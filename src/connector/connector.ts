@@ -14,10 +14,12 @@ import {
   GrantSchema,
   ResourceDoesNotExistSchema,
   ResourceSchema,
+  ResourceTypeSchema,
   TypeScopedEntitlementsSchema,
   TypeScopedGrantsSchema,
   type ConnectorCapabilities,
   type ConnectorMetadata,
+  type ResourceType,
   type CreateAccountRequest,
   type CreateAccountResponseSchema,
   type DeleteResourceRequest,
@@ -96,6 +98,7 @@ export interface Connector {
 export function createConnector(options: ConnectorOptions): Connector {
   const byId = new Map(options.resourceTypes.map((t) => [t.resourceType.id, t]));
   const sorted = [...options.resourceTypes].sort((a, b) => a.resourceType.id.localeCompare(b.resourceType.id));
+  const announced = sorted.map(announce);
 
   function typeOf(id: string | undefined, what: string): ResourceSyncer {
     const syncer = id ? byId.get(id) : undefined;
@@ -132,13 +135,13 @@ export function createConnector(options: ConnectorOptions): Connector {
     return { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] };
   }
 
-  function refuseTypeScoped(annotations: Any[]): void {
-    if (hasAnnotation(annotations, TypeScopedEntitlementsSchema) || hasAnnotation(annotations, TypeScopedGrantsSchema)) {
-      throw invalidArgument("type-scoped listing is not supported by this connector; list per resource");
-    }
+  /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
+  function typeScoped<F>(list: F | undefined, syncer: ResourceSyncer, what: string): F {
+    if (!list) throw invalidArgument(`type-scoped ${what} are not supported for ${syncer.resourceType.id}; list them per resource`);
+    return list;
   }
 
-  const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(sorted));
+  const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(sorted, announced));
   const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
 
   return {
@@ -150,7 +153,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 
     listResourceTypes(req) {
       if (req.pageToken !== "") throw invalidArgument("page_token: resource types are listed in a single page; call again without a page_token");
-      return { list: sorted.map((t) => t.resourceType) };
+      return { list: announced };
     },
 
     async listResources(req, info) {
@@ -174,12 +177,15 @@ export function createConnector(options: ConnectorOptions): Connector {
     async listEntitlements(req, info) {
       const resource = req.resource;
       if (!resource?.id) throw invalidArgument("resource with an id is required");
-      refuseTypeScoped(req.annotations);
       const syncer = typeOf(resource.id.resourceType, "resource.id.resource_type");
+      const ctx = { ...info, syncId: req.activeSyncId || undefined };
+      if (hasAnnotation(req.annotations, TypeScopedEntitlementsSchema)) {
+        const list = typeScoped(syncer.typeEntitlements, syncer, "entitlements");
+        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, EntitlementSchema, (cursor) => list.call(syncer, ctx, cursor));
+      }
       const list = syncer.entitlements;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      const ctx = { ...info, syncId: req.activeSyncId || undefined };
       return page(scope, req.pageToken, EntitlementSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
@@ -192,12 +198,15 @@ export function createConnector(options: ConnectorOptions): Connector {
     async listGrants(req, info) {
       const resource = req.resource;
       if (!resource?.id) throw invalidArgument("resource with an id is required");
-      refuseTypeScoped(req.annotations);
       const syncer = typeOf(resource.id.resourceType, "resource.id.resource_type");
+      const ctx = { ...info, syncId: req.activeSyncId || undefined };
+      if (hasAnnotation(req.annotations, TypeScopedGrantsSchema)) {
+        const list = typeScoped(syncer.typeGrants, syncer, "grants");
+        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GrantSchema, (cursor) => list.call(syncer, ctx, cursor));
+      }
       const list = syncer.grants;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      const ctx = { ...info, syncId: req.activeSyncId || undefined };
       return page(scope, req.pageToken, GrantSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
@@ -293,11 +302,26 @@ function countFitting<S extends DescMessage>(schema: S, items: readonly MessageS
   return items.length;
 }
 
+/**
+ * announce is the ResourceType a syncer announces: its own, marked TypeScopedEntitlements or
+ * TypeScopedGrants when it can list them for the whole type, so that a v0.25 syncer makes one
+ * chain of calls per type instead of one per resource. Older syncers ignore the markers and list
+ * per resource, which every type still serves.
+ */
+function announce(syncer: ResourceSyncer): ResourceType {
+  const type = syncer.resourceType;
+  const markers = [
+    ...(syncer.typeEntitlements ? [annotation(TypeScopedEntitlementsSchema)] : []),
+    ...(syncer.typeGrants ? [annotation(TypeScopedGrantsSchema)] : []),
+  ];
+  return markers.length === 0 ? type : create(ResourceTypeSchema, { ...type, annotations: [...type.annotations, ...markers] });
+}
+
 /** computeCapabilities derives capabilities from the methods each resource type implements. */
-function computeCapabilities(types: readonly ResourceSyncer[]): MessageInitShape<typeof ConnectorCapabilitiesSchema> {
+function computeCapabilities(types: readonly ResourceSyncer[], announced: readonly ResourceType[]): MessageInitShape<typeof ConnectorCapabilitiesSchema> {
   const perType: MessageInitShape<typeof ResourceTypeCapabilitySchema>[] = [];
   const all = new Set<Capability>();
-  for (const t of types) {
+  for (const [i, t] of types.entries()) {
     const caps: Capability[] = [Capability.SYNC];
     if (t.get) caps.push(Capability.TARGETED_SYNC);
     if (t.grant && t.revoke) caps.push(Capability.PROVISION);
@@ -305,7 +329,7 @@ function computeCapabilities(types: readonly ResourceSyncer[]): MessageInitShape
     if (t.delete) caps.push(Capability.RESOURCE_DELETE);
     caps.sort((a, b) => a - b);
     caps.forEach((c) => all.add(c));
-    perType.push({ resourceType: t.resourceType, capabilities: caps });
+    perType.push({ resourceType: announced[i], capabilities: caps });
   }
   if (all.has(Capability.TARGETED_SYNC)) all.add(Capability.SERVICE_MODE_TARGETED_SYNC);
   const accountProvisioning = types.some((t) => t.createAccount);

@@ -7,7 +7,7 @@ import { invalidArgument } from "./errors.js";
  * be replayed against the wrong list.
  */
 export interface PageScope {
-  op: "resources" | "entitlements" | "grants";
+  op: "resources" | "entitlements" | "grants" | "type-entitlements" | "type-grants";
   resourceType: string;
   /** The resource (entitlements, grants) or the parent (resources) the list is about. */
   resource?: string;

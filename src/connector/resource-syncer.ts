@@ -70,6 +70,13 @@ export interface ResourceSyncer {
   entitlements?(ctx: CallContext, resource: Resource, cursor: Cursor | undefined): Promise<ListPage<Entitlement>>;
   /** One page of the grants of a resource of this type. */
   grants?(ctx: CallContext, resource: Resource, cursor: Cursor | undefined): Promise<ListPage<Grant>>;
+  /**
+   * One page of the entitlements of every resource of this type. With it, the type is announced
+   * TypeScopedEntitlements and a v0.25 syncer asks once per type instead of once per resource.
+   */
+  typeEntitlements?(ctx: CallContext, cursor: Cursor | undefined): Promise<ListPage<Entitlement>>;
+  /** One page of the grants of every resource of this type (TypeScopedGrants). */
+  typeGrants?(ctx: CallContext, cursor: Cursor | undefined): Promise<ListPage<Grant>>;
   /** One resource by id (targeted sync); undefined when it does not exist. */
   get?(ctx: CallContext, id: ResourceId): Promise<Resource | undefined>;
   /** Grants an entitlement of a resource of this type to a principal. */

@@ -1,4 +1,5 @@
 import type { AccountAccess, Access } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { invalidArgument } from "../connector/errors.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { AccountSnapshot } from "../temporal/account-snapshot.js";
 import { accountRoleId, permissionSlug, roleSlug, type PermissionSlug, type RoleSlug } from "./temporal-access.js";
@@ -43,7 +44,7 @@ export const ROWS_PER_PAGE = 1000;
  * page), and the cursor of the next page. Resuming after a key rather than an offset stays
  * correct when the list changed in between (after a restart, say).
  */
-export function rowsPage<R extends AccessRow>(rows: readonly R[], cursor: Cursor | undefined): { rows: R[]; next?: string } {
+export function rowsPage<R extends AccessRow>(rows: readonly R[], cursor: Cursor | undefined, limit = ROWS_PER_PAGE): { rows: R[]; next?: string } {
   const after = cursor === undefined ? undefined : stringCursor(cursor);
   let lo = 0;
   if (after !== undefined) {
@@ -54,8 +55,50 @@ export function rowsPage<R extends AccessRow>(rows: readonly R[], cursor: Cursor
       else hi = mid;
     }
   }
-  const page = rows.slice(lo, lo + ROWS_PER_PAGE);
-  return { rows: page, next: lo + ROWS_PER_PAGE < rows.length ? rowKey(page[page.length - 1]!) : undefined };
+  const page = rows.slice(lo, lo + limit);
+  return { rows: page, next: lo + limit < rows.length ? rowKey(page[page.length - 1]!) : undefined };
+}
+
+/**
+ * groupedRowsPage pages through the rows of many keys (every namespace, say) in key order, for
+ * type-scoped listing. The cursor is the key and the row key reached, so, like rowsPage, it
+ * resumes correctly on data that changed in between.
+ */
+export function groupedRowsPage<R extends AccessRow>(keys: readonly string[], rowsOf: (key: string) => readonly R[], cursor: Cursor | undefined): { items: { key: string; row: R }[]; next?: Cursor } {
+  const at = groupCursor(cursor);
+  const sorted = [...keys].sort();
+  const items: { key: string; row: R }[] = [];
+  let i = at ? lowerBound(sorted, at.k) : 0;
+  for (; i < sorted.length; i++) {
+    const key = sorted[i]!;
+    const page = rowsPage(rowsOf(key), at && key === at.k ? at.r : undefined, ROWS_PER_PAGE - items.length);
+    for (const row of page.rows) items.push({ key, row });
+    if (items.length >= ROWS_PER_PAGE) {
+      const last = items[items.length - 1]!;
+      return { items, next: { k: last.key, r: rowKey(last.row) } };
+    }
+  }
+  return { items };
+}
+
+function groupCursor(cursor: Cursor | undefined): { k: string; r: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const c = cursor as { k?: unknown; r?: unknown };
+  if (typeof c !== "object" || c === null || typeof c.k !== "string" || typeof c.r !== "string") {
+    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
+  }
+  return { k: c.k, r: c.r };
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export const OWNER_REASON = "the Account Owner role can only be changed by Temporal Support";

@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
-import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, V1IdentifierSchema, type Grant, type Resource } from "../connector/c1.js";
+import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, V1IdentifierSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
+import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
@@ -47,25 +47,12 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       return slug && accountRoleResource(accountId, slug);
     },
     async entitlements(_ctx, resource) {
+      const slug = parseAccountRoleId(resource.id!.resource, await account.accountId());
+      return { items: slug ? [roleEntitlement(resource, slug)] : [] };
+    },
+    async typeEntitlements() {
       const accountId = await account.accountId();
-      const slug = parseAccountRoleId(resource.id!.resource, accountId);
-      if (!slug) return { items: [] };
-      const role = ROLES.find((r) => r.slug === slug)!;
-      const reason = immutableReason(slug);
-      return {
-        items: [
-          newEntitlement(resource, MEMBER, {
-            displayName: `${role.displayName} Role Member`,
-            description: `Has the ${role.displayName} role in Temporal Cloud`,
-            purpose: "assignment",
-            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
-            annotations: [
-              annotation(V1IdentifierSchema, { id: `membership:${resource.id!.resource}` }),
-              ...(reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : []),
-            ],
-          }),
-        ],
-      };
+      return { items: ROLES.map((r) => roleEntitlement(accountRoleResource(accountId, r.slug), r.slug)) };
     },
     async grants(ctx, resource, cursor) {
       const accountId = await account.accountId();
@@ -75,6 +62,12 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
       const { rows, next } = rowsPage(index.role(slug), cursor);
       return { items: rows.map((row) => roleGrant(roleId, row)), next };
+    },
+    async typeGrants(ctx, cursor) {
+      const accountId = await account.accountId();
+      const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
+      const { items, next } = groupedRowsPage(ROLES.map((r) => r.slug), (slug) => index.role(slug as RoleSlug), cursor);
+      return { items: items.map(({ key, row }) => roleGrant(accountRoleId(accountId, key as RoleSlug), row)), next };
     },
 
     async grant(ctx, principal, entitlement) {
@@ -127,6 +120,22 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       });
     },
   };
+}
+
+/** roleEntitlement is the `member` entitlement of an account role; Owner and Finance Admin are immutable. */
+function roleEntitlement(resource: Resource, slug: RoleSlug): Entitlement {
+  const role = ROLES.find((r) => r.slug === slug)!;
+  const reason = immutableReason(slug);
+  return newEntitlement(resource, MEMBER, {
+    displayName: `${role.displayName} Role Member`,
+    description: `Has the ${role.displayName} role in Temporal Cloud`,
+    purpose: "assignment",
+    grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+    annotations: [
+      annotation(V1IdentifierSchema, { id: `membership:${resource.id!.resource}` }),
+      ...(reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : []),
+    ],
+  });
 }
 
 /** GRANTEES are the principal types that hold account roles. */

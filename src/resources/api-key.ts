@@ -60,7 +60,10 @@ export function createApiKeySyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: API_KEY,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).apiKeys.page(stringCursor(cursor), ctx.signal);
+      const list = account.snapshot(ctx).apiKeys;
+      // In a sync, the next pages are wanted next: fetch them while this one is being served.
+      if (ctx.syncId) list.prefetch();
+      const page = await list.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map((k) => apiKeyResource(k)), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {

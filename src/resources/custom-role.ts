@@ -7,7 +7,7 @@ import { stringCursor } from "../connector/page-token.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, OWNER_REASON, rowsPage } from "./access-index.js";
+import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, rowsPage } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
@@ -54,7 +54,9 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
     resourceType: CUSTOM_ROLE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).customRoles.page(stringCursor(cursor), ctx.signal);
+      const roles = account.snapshot(ctx).customRoles;
+      if (ctx.syncId) roles.prefetch();
+      const page = await roles.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map(customRoleResource), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {
@@ -62,22 +64,22 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
       return role && customRoleResource(role);
     },
     async entitlements(_ctx, resource) {
-      const name = resource.displayName || resource.id!.resource;
-      return {
-        items: [
-          newEntitlement(resource, MEMBER, {
-            displayName: `${name} Custom Role Member`,
-            description: `Has the ${name} custom role in Temporal Cloud`,
-            purpose: "assignment",
-            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
-          }),
-        ],
-      };
+      return { items: [memberEntitlement(resource)] };
+    },
+    async typeEntitlements(ctx, cursor) {
+      const page = await account.snapshot(ctx).customRoles.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map((role) => memberEntitlement(customRoleResource(role))), next: page.nextPageToken || undefined };
     },
     async grants(ctx, resource, cursor) {
       const index = await accessIndex(account.snapshot(ctx), await account.accountId(), ctx.signal);
       const { rows, next } = rowsPage(index.customRole(resource.id!.resource), cursor);
       return { items: rows.map((row) => accessGrant(resource.id!, MEMBER, row)), next };
+    },
+    async typeGrants(ctx, cursor) {
+      const snapshot = account.snapshot(ctx);
+      const [index, roles] = await Promise.all([accessIndex(snapshot, await account.accountId(), ctx.signal), snapshot.customRoles.all(ctx.signal)]);
+      const { items, next } = groupedRowsPage(roles.map((r) => r.id), (id) => index.customRole(id), cursor);
+      return { items: items.map(({ key, row }) => accessGrant(resourceId(CUSTOM_ROLE.id, key), MEMBER, row)), next };
     },
 
     async grant(ctx, principal, entitlement) {
@@ -125,6 +127,17 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
       });
     },
   };
+}
+
+/** memberEntitlement is the `member` entitlement of a custom role. */
+function memberEntitlement(resource: Resource): Entitlement {
+  const name = resource.displayName || resource.id!.resource;
+  return newEntitlement(resource, MEMBER, {
+    displayName: `${name} Custom Role Member`,
+    description: `Has the ${name} custom role in Temporal Cloud`,
+    purpose: "assignment",
+    grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+  });
 }
 
 /** GRANTEES are the principal types that hold custom roles. */

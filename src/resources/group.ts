@@ -4,10 +4,11 @@ import { annotation, findAnnotation } from "../connector/annotations.js";
 import { EntitlementImmutableSchema, GrantImmutableSchema, GroupTraitSchema, ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { newEntitlement, newGrant, resourceId, slugOf } from "../connector/ids.js";
-import { stringCursor } from "../connector/page-token.js";
+import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
-import type { UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { MEMBER } from "./access-grant.js";
+import { ROWS_PER_PAGE } from "./access-index.js";
 import { TemporalApiError } from "../temporal/errors.js";
 import { iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
 import { refuseImmutable } from "./immutable.js";
@@ -53,7 +54,13 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: GROUP,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).groups.page(stringCursor(cursor), ctx.signal);
+      const snapshot = account.snapshot(ctx);
+      if (ctx.syncId) {
+        // A sync that lists groups lists their members next: read them ahead, so that those
+        // round trips overlap with the rest of the sync instead of adding up at the end.
+        snapshot.groups.all().then((groups) => snapshot.prefetchMembers(groups.map((g) => g.id)), () => {});
+      }
+      const page = await snapshot.groups.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map(groupResource), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {
@@ -61,18 +68,11 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
       return group && groupResource(group);
     },
     async entitlements(ctx, resource) {
-      const reason = externallyManaged(await sourceOf(ctx, resource));
-      return {
-        items: [
-          newEntitlement(resource, MEMBER, {
-            displayName: `${resource.displayName || resource.id!.resource} Member`,
-            description: `Member of the ${resource.displayName || resource.id!.resource} user group in Temporal Cloud`,
-            purpose: "assignment",
-            grantableTo: [USER],
-            annotations: reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : [],
-          }),
-        ],
-      };
+      return { items: [memberEntitlement(resource, await sourceOf(ctx, resource))] };
+    },
+    async typeEntitlements(ctx, cursor) {
+      const page = await account.snapshot(ctx).groups.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.map((group) => memberEntitlement(groupResource(group), groupSource(group))), next: page.nextPageToken || undefined };
     },
     async grants(ctx, resource, cursor) {
       const groupId = resource.id!.resource;
@@ -80,8 +80,31 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
         sourceOf(ctx, resource).then(externallyManaged),
         account.snapshot(ctx).groupMembers(groupId).page(stringCursor(cursor), ctx.signal),
       ]);
-      const items = page.items.flatMap((m) => (m.memberId?.memberType.case === "userId" ? [memberGrant(groupId, m.memberId.memberType.value, reason)] : []));
-      return { items, next: page.nextPageToken || undefined };
+      return { items: memberGrants(groupId, page.items, reason), next: page.nextPageToken || undefined };
+    },
+    /** typeGrants walks every group's members in group-id order; the cursor is a group and its members' page token. */
+    async typeGrants(ctx, cursor) {
+      const snapshot = account.snapshot(ctx);
+      const groups = [...(await snapshot.groups.all(ctx.signal))].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (ctx.syncId) snapshot.prefetchMembers(groups.map((g) => g.id));
+      const at = memberCursor(cursor);
+      const items: Grant[] = [];
+      let i = at ? groups.findIndex((g) => g.id >= at.group) : 0;
+      if (i < 0) return { items };
+      for (let token = at && groups[i]!.id === at.group ? at.token : ""; i < groups.length; i++, token = "") {
+        const group = groups[i]!;
+        const reason = externallyManaged(groupSource(group));
+        do {
+          const page = await snapshot.groupMembers(group.id).page(token, ctx.signal);
+          items.push(...memberGrants(group.id, page.items, reason));
+          token = page.nextPageToken;
+          if (items.length >= ROWS_PER_PAGE) {
+            const next = token ? { group: group.id, token } : groups[i + 1] && { group: groups[i + 1]!.id, token: "" };
+            return { items, next };
+          }
+        } while (token);
+      }
+      return { items };
     },
 
     /** grant adds a user to a Cloud group; Google and SCIM groups are managed by their IdP. */
@@ -146,6 +169,32 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
 function memberGrant(groupId: string, userId: string, immutableReason: string | undefined): Grant {
   const annotations = immutableReason ? [annotation(GrantImmutableSchema, { metadata: { reason: immutableReason } })] : [];
   return newGrant(resourceId(GROUP.id, groupId), MEMBER, resourceId(USER.id, userId), annotations);
+}
+
+function memberGrants(groupId: string, members: readonly UserGroupMember[], immutableReason: string | undefined): Grant[] {
+  return members.flatMap((m) => (m.memberId?.memberType.case === "userId" ? [memberGrant(groupId, m.memberId.memberType.value, immutableReason)] : []));
+}
+
+/** memberEntitlement is a group's `member` entitlement, immutable when an IdP manages membership. */
+function memberEntitlement(resource: Resource, source: GroupSource): Entitlement {
+  const reason = externallyManaged(source);
+  const name = resource.displayName || resource.id!.resource;
+  return newEntitlement(resource, MEMBER, {
+    displayName: `${name} Member`,
+    description: `Member of the ${name} user group in Temporal Cloud`,
+    purpose: "assignment",
+    grantableTo: [USER],
+    annotations: reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : [],
+  });
+}
+
+function memberCursor(cursor: Cursor | undefined): { group: string; token: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const c = cursor as { group?: unknown; token?: unknown };
+  if (typeof c !== "object" || c === null || typeof c.group !== "string" || typeof c.token !== "string") {
+    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
+  }
+  return { group: c.group, token: c.token };
 }
 
 function memberSlugOf(entitlement: Entitlement): string {

@@ -7,7 +7,7 @@ import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
-import { accessIndex, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
+import { accessIndex, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
 import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
 import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -103,7 +103,9 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     resourceType: NAMESPACE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).namespaces.page(stringCursor(cursor), ctx.signal);
+      const namespaces = account.snapshot(ctx).namespaces;
+      if (ctx.syncId) namespaces.prefetch();
+      const page = await namespaces.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map(namespaceResource), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {
@@ -111,22 +113,21 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       return ns && namespaceResource(ns);
     },
     async entitlements(_ctx, resource) {
-      const ns = resource.id!.resource;
-      return {
-        items: PERMISSIONS.map((p) =>
-          newEntitlement(resource, p.slug, {
-            displayName: `Namespace ${ns} ${p.displayName}`,
-            description: `Access to ${ns} namespace in Temporal Cloud`,
-            purpose: "permission",
-            grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
-            annotations: [annotation(V1IdentifierSchema, { id: entitlementId(resource.id!, p.slug) })],
-          }),
-        ),
-      };
+      return { items: namespaceEntitlements(resource) };
+    },
+    async typeEntitlements(ctx, cursor) {
+      const page = await account.snapshot(ctx).namespaces.page(stringCursor(cursor), ctx.signal);
+      return { items: page.items.flatMap((ns) => namespaceEntitlements(namespaceResource(ns))), next: page.nextPageToken || undefined };
     },
     async grants(ctx, resource, cursor) {
       const ns = resource.id!.resource;
       return ctx.syncId ? grantsFromIndex(ctx, ns, cursor) : grantsFromAssignments(ctx, ns, cursor);
+    },
+    async typeGrants(ctx, cursor) {
+      const snapshot = account.snapshot(ctx);
+      const [index, namespaces] = await Promise.all([accessIndex(snapshot, await account.accountId(), ctx.signal), snapshot.namespaces.all(ctx.signal)]);
+      const { items, next } = groupedRowsPage(namespaces.map((ns) => ns.namespace), (ns) => index.namespace(ns), cursor);
+      return { items: items.map(({ key, row }) => namespaceGrant(key, row)), next };
     },
 
     async grant(ctx, principal, entitlement) {
@@ -189,6 +190,20 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       });
     },
   };
+}
+
+/** namespaceEntitlements are the admin, write and read permissions of a namespace (compatibility.md). */
+function namespaceEntitlements(resource: Resource): Entitlement[] {
+  const ns = resource.id!.resource;
+  return PERMISSIONS.map((p) =>
+    newEntitlement(resource, p.slug, {
+      displayName: `Namespace ${ns} ${p.displayName}`,
+      description: `Access to ${ns} namespace in Temporal Cloud`,
+      purpose: "permission",
+      grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+      annotations: [annotation(V1IdentifierSchema, { id: entitlementId(resource.id!, p.slug) })],
+    }),
+  );
 }
 
 /** GRANTEES are the principal types that can hold namespace permissions. */

@@ -53,7 +53,10 @@ export function createServiceAccountSyncer(account: TemporalAccount): ResourceSy
     resourceType: SERVICE_ACCOUNT,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).serviceAccounts.page(stringCursor(cursor), ctx.signal);
+      const list = account.snapshot(ctx).serviceAccounts;
+      // In a sync, the next pages are wanted next: fetch them while this one is being served.
+      if (ctx.syncId) list.prefetch();
+      const page = await list.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map(serviceAccountResource), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {

@@ -80,7 +80,10 @@ export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: USER,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const page = await account.snapshot(ctx).users.page(stringCursor(cursor), ctx.signal);
+      const list = account.snapshot(ctx).users;
+      // In a sync, the next pages are wanted next: fetch them while this one is being served.
+      if (ctx.syncId) list.prefetch();
+      const page = await list.page(stringCursor(cursor), ctx.signal);
       return { items: page.items.map((u) => userResource(u)), next: page.nextPageToken || undefined };
     },
     async get(ctx, id) {

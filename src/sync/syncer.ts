@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import type { Any } from "@bufbuild/protobuf/wkt";
+import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
 import { findAnnotation, hasAnnotation } from "../connector/annotations.js";
 import {
   ChildResourceTypeSchema,
@@ -14,6 +14,9 @@ import {
   SkipEntitlementsAndGrantsSchema,
   SkipEntitlementsSchema,
   SkipGrantsSchema,
+  ResourceSchema,
+  TypeScopedEntitlementsSchema,
+  TypeScopedGrantsSchema,
   type Entitlement,
   type Grant,
   type Resource,
@@ -46,6 +49,11 @@ export interface SyncOptions {
   store: SyncStore;
   /** Concurrent calls within a phase, like the Go syncer's --workers (default 1). */
   workers?: number;
+  /**
+   * Honour TypeScopedEntitlements/TypeScopedGrants as the v0.25 Go syncer does (default true);
+   * false lists per resource, as older syncers do.
+   */
+  typeScoped?: boolean;
   /** The sync's id, sent as active_sync_id (a fresh one when omitted), e.g. the id a c1z file records. */
   syncId?: string;
   /** Called after each phase with counts, for progress output. */
@@ -75,8 +83,9 @@ export function newSyncId(): string {
 
 /**
  * runSync performs a full sync the way the baton Go syncer drives a connector (baton-protocol.md
- * §5.1): Validate; resource types; resources per type, then children; static entitlements;
- * entitlements and grants per resource honouring the skip annotations; Cleanup. Every call is
+ * §5.1, §5.14): Validate; resource types; resources per type, then children; static
+ * entitlements; entitlements and grants per resource honouring the skip annotations, or per type
+ * for types marked TypeScopedEntitlements/TypeScopedGrants; Cleanup. Every call is
  * preceded by RateLimiterService/Do, as the Go client does. A GrantExpandable whose source is not
  * an entitlement of the grant's principal fails the sync, as it fails the Go syncer.
  */
@@ -153,24 +162,38 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   report("static-entitlements");
 
   const skips = (resource: Resource, type: ResourceType, schema: DescMessage) => hasAnnotation(resource.annotations, schema) || hasAnnotation(type.annotations, schema);
-  await forEachResource(types, store, workers, async (resource, type) => {
+  const putEntitlement = async (e: Entitlement) => {
+    if (!e.id || !e.resource?.id) return;
+    await store.putEntitlement(e);
+    progress.entitlements++;
+  };
+  const putGrant = async (g: Grant) => {
+    await checkExpandable(g, store);
+    await store.putGrant(g);
+    progress.grants++;
+  };
+  // Types marked TypeScopedEntitlements/Grants get one type-level chain instead of one per
+  // resource: the request names the type as a stub resource and carries the marker.
+  const typeScoped = (type: ResourceType, schema: DescMessage) =>
+    options.typeScoped !== false && hasAnnotation(type.annotations, schema) && !hasAnnotation(type.annotations, SkipEntitlementsAndGrantsSchema);
+  const typeStub = (type: ResourceType) => create(ResourceSchema, { id: { resourceType: type.id, resource: type.id } });
+
+  await parallel(types.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
+    pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedEntitlementsSchema, create(TypeScopedEntitlementsSchema))] }), putEntitlement),
+  );
+  await forEachResource(types.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema)), store, workers, async (resource, type) => {
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || skips(resource, type, SkipEntitlementsSchema)) return;
-    await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), async (e) => {
-      if (!e.id || !e.resource?.id) return;
-      await store.putEntitlement(e);
-      progress.entitlements++;
-    });
+    await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
   });
   report("entitlements");
 
-  await forEachResource(types, store, workers, async (resource, type) => {
+  await parallel(types.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
+    pages((pageToken) => call(GrantsService.method.listGrants, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedGrantsSchema, create(TypeScopedGrantsSchema))] }), putGrant),
+  );
+  await forEachResource(types.filter((t) => !typeScoped(t, TypeScopedGrantsSchema)), store, workers, async (resource, type) => {
     // Like the Go syncer: SkipGrants counts on the resource only, not on its type.
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || hasAnnotation(resource.annotations, SkipGrantsSchema)) return;
-    await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), async (g) => {
-      await checkExpandable(g, store);
-      await store.putGrant(g);
-      progress.grants++;
-    });
+    await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), putGrant);
   });
   report("grants");
 

@@ -9,6 +9,12 @@ export interface ListSource<T> {
   page(token: string, signal?: AbortSignal): Promise<Page<T>>;
   /** Every item, walking the pages once. */
   all(signal?: AbortSignal): Promise<T[]>;
+  /**
+   * prefetch starts walking every page in the background, so that the pages a sync asks for next
+   * are already there: upstream round trips overlap with the sync's own work. Failures are left
+   * for the caller who asks for the page to see.
+   */
+  prefetch(): void;
 }
 
 /**
@@ -24,11 +30,16 @@ export interface AccountSnapshot {
   readonly customRoles: ListSource<CustomRole>;
   readonly apiKeys: ListSource<ApiKey>;
   groupMembers(groupId: string): ListSource<UserGroupMember>;
+  /** prefetchMembers reads the members of these groups ahead, a few groups at a time. */
+  prefetchMembers(groupIds: readonly string[]): void;
   /** derive computes a value from the snapshot (an index, say) once and shares it. */
   derive<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** dispose cancels in-flight fetches and drops everything held. */
   dispose(): void;
 }
+
+/** MEMBER_READ_AHEAD is how many groups' members are read ahead at once. */
+const MEMBER_READ_AHEAD = 4;
 
 type PageFetcher<T> = (page: PageRequest, opts: CallOptions) => Promise<Page<T>>;
 
@@ -39,25 +50,26 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
   function source<T>(name: string, fetchPage: PageFetcher<T>): ListSource<T> {
     const page = (token: string, signal?: AbortSignal) =>
       shared.get(`${name}\u0000${token}`, (s) => fetchPage({ pageToken: token || undefined }, { signal: s }), signal);
-    return {
-      page,
-      all: (signal) =>
-        shared.get(
-          `${name}\u0000*`,
-          async (s) => {
-            const items: T[] = [];
-            let token = "";
-            do {
-              const p = await page(token, s);
-              for (const item of p.items) items.push(item);
-              token = p.nextPageToken;
-            } while (token);
-            return items;
-          },
-          signal,
-        ),
-    };
+    const all = (signal?: AbortSignal) =>
+      shared.get(
+        `${name}\u0000*`,
+        async (s) => {
+          const items: T[] = [];
+          let token = "";
+          do {
+            const p = await page(token, s);
+            for (const item of p.items) items.push(item);
+            token = p.nextPageToken;
+          } while (token);
+          return items;
+        },
+        signal,
+      );
+    return { page, all, prefetch: () => void all().catch(() => {}) };
   }
+
+  const readAhead = new Set<string>();
+  const members = (groupId: string) => source(`members/${groupId}`, (page, opts) => client.listUserGroupMembers(groupId, page, opts));
 
   return {
     users: source("users", client.listUsers),
@@ -66,7 +78,17 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
     namespaces: source("namespaces", client.listNamespaces),
     customRoles: source("custom-roles", client.listCustomRoles),
     apiKeys: source("api-keys", client.listApiKeys),
-    groupMembers: (groupId) => source(`members/${groupId}`, (page, opts) => client.listUserGroupMembers(groupId, page, opts)),
+    groupMembers: members,
+    prefetchMembers(groupIds) {
+      // A few at a time: enough to keep the rate limit busy without queueing hundreds of
+      // requests ahead of the calls the syncer is waiting for.
+      const queue = groupIds.filter((id) => !readAhead.has(id));
+      queue.forEach((id) => readAhead.add(id));
+      const worker = async (): Promise<void> => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) await members(id).all().catch(() => {});
+      };
+      for (let i = 0; i < MEMBER_READ_AHEAD; i++) void worker();
+    },
     derive: (key, compute, signal) => shared.get(`derived\u0000${key}`, compute, signal),
     dispose: () => shared.dispose(),
   };

@@ -23,8 +23,11 @@ export interface SharedFetches {
  */
 export function createSharedFetches(): SharedFetches {
   const entries = new Map<string, Entry>();
+  let disposed = false;
   return {
     get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+      // Nothing starts once disposed: read-ahead that is still looping stops here.
+      if (disposed) return Promise.reject(new Error("the snapshot was discarded"));
       let entry = entries.get(key);
       if (!entry) {
         const controller = new AbortController();
@@ -76,6 +79,7 @@ export function createSharedFetches(): SharedFetches {
       });
     },
     dispose() {
+      disposed = true;
       for (const entry of entries.values()) if (!entry.settled) entry.controller.abort();
       entries.clear();
     },

@@ -268,4 +268,14 @@ describe("full sync of the demo account", () => {
       GetUserGroupMembers: 5,
     });
   });
+
+  it("lists the same entitlements and grants per resource, as older syncers ask for them", async () => {
+    const legacy = createMemoryStore();
+    const before = stack.simulator.stats.requests;
+    await runSync({ api: stack.client, store: legacy, typeScoped: false });
+    expect(legacy.entitlements.map((e) => e.id).sort()).toEqual(store.entitlements.map((e) => e.id).sort());
+    expect(legacy.grants.map(summary).sort()).toEqual(store.grants.map(summary).sort());
+    // The same lists, once each (the account id is remembered by the process).
+    expect(stack.simulator.stats.requests - before).toBe(upstreamRequests - 1);
+  });
 });

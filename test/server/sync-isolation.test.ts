@@ -15,10 +15,9 @@ it("concurrent syncs of a changing account each see a consistent view", async ()
     const ns = DEMO_IDS.namespaces.analytics;
     let syncB: Promise<MemoryStore> | undefined;
     let newcomer = "";
-    // Sync A has listed every user (users are the last type listed) when it starts listing
-    // group members in its grants phase: then the account changes and sync B starts.
-    stack.simulator.onRequest((req) => {
-      if (req.route !== "GetUserGroupMembers" || syncB) return;
+    // When sync A has listed every resource, the account changes and sync B starts; A goes on
+    // with its entitlements and grants while B runs.
+    const changeAndStartB = () => {
       newcomer = stack.simulator.store.addUser({ spec: { email: "newcomer@acme.example", access: { accountAccess: { role: Role.READ }, namespaceAccesses: { [ns]: { permission: Permission.WRITE } } } } }).id;
       stack.simulator.store.setNamespaceAccess("user", DEMO_IDS.users.dave, ns, Permission.READ);
       syncB = (async () => {
@@ -26,9 +25,9 @@ it("concurrent syncs of a changing account each see a consistent view", async ()
         await runSync({ api: stack.client, store, workers: 4 });
         return store;
       })();
-    });
+    };
     const a = createMemoryStore();
-    await runSync({ api: stack.client, store: a, workers: 4 });
+    await runSync({ api: stack.client, store: a, workers: 4, onProgress: (p) => p.phase === "resources" && changeAndStartB() });
     expect(syncB).toBeDefined();
     const b = await syncB!;
 
