@@ -46,9 +46,8 @@ export function apiKeyResource(key: ApiKey, now = new Date()): Resource {
         expiresAt: spec?.expiryTime,
         credentialType: SecretTrait_CredentialType.STATIC_SECRET,
         credentialDetail: "temporal_cloud_api_key",
-        // Deprecated trait fields, for older readers.
+        // Deprecated, for older readers.
         createdAt: key.createdTime,
-        profile: details,
       }),
     ],
   });

@@ -44,7 +44,7 @@ export function customRoleResource(role: CustomRole): Resource {
     profile: details,
     status: resourceStatus(role.state),
     createdAt: role.createdTime,
-    annotations: [annotation(RoleTraitSchema, { profile: details })],
+    annotations: [annotation(RoleTraitSchema)],
   });
 }
 

@@ -10,7 +10,7 @@ import type { UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/ident
 import { MEMBER } from "./access-grant.js";
 import { ROWS_PER_PAGE } from "./access-index.js";
 import { TemporalApiError } from "../temporal/errors.js";
-import { iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
 import { refuseImmutable } from "./immutable.js";
 import { GROUP, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -27,7 +27,7 @@ export function groupResource(group: UserGroup): Resource {
     email: spec?.groupType.case === "googleGroup" ? spec.groupType.value.emailAddress : undefined,
     idp_id: spec?.groupType.case === "scimGroup" ? spec.groupType.value.idpId : undefined,
     account_role: accountAccess ? roleSlug(accountAccess.role) : undefined,
-    custom_roles: accountAccess?.customRoles.join(","),
+    custom_roles: clip(accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(group.state),
     last_modified_at: iso(group.lastModifiedTime),
   });
@@ -37,7 +37,7 @@ export function groupResource(group: UserGroup): Resource {
     profile: details,
     status: resourceStatus(group.state),
     createdAt: group.createdTime,
-    annotations: [annotation(GroupTraitSchema, { groupSourceType: source, profile: details })],
+    annotations: [annotation(GroupTraitSchema, { groupSourceType: source })],
   });
 }
 

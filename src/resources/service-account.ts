@@ -23,7 +23,7 @@ export function serviceAccountResource(sa: ServiceAccount): Resource {
     namespace_permission: scoped?.access ? permissionSlug(scoped.access.permission) : undefined,
     // Namespace-scoped service accounts always have the Read account role.
     account_role: scoped ? "read" : spec?.access?.accountAccess ? roleSlug(spec.access.accountAccess.role) : undefined,
-    custom_roles: spec?.access?.accountAccess?.customRoles.join(","),
+    custom_roles: clip(spec?.access?.accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(sa.state),
     last_modified_at: iso(sa.lastModifiedTime),
   });
@@ -39,8 +39,9 @@ export function serviceAccountResource(sa: ServiceAccount): Resource {
       annotation(UserTraitSchema, {
         login: spec?.name ?? "",
         accountType: UserTrait_AccountType.SERVICE,
+        // Deprecated trait fields for the v0.7 baton CLI (see user.ts).
         status: { status: status.status as number, details: status.details },
-        profile: details,
+        profile: { service_account_id: sa.id, name: spec?.name ?? "" },
         createdAt: sa.createdTime,
       }),
     ],

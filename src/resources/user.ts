@@ -11,7 +11,7 @@ import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identit
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
 import { OWNER_REASON } from "./access-index.js";
-import { iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -47,7 +47,7 @@ export function userResource(user: User, now = new Date()): Resource {
     user_id: user.id,
     email,
     account_role: access?.accountAccess ? roleSlug(access.accountAccess.role) : undefined,
-    custom_roles: access?.accountAccess?.customRoles.join(","),
+    custom_roles: clip(access?.accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(user.state),
     invitation_status: invitationStatus(user, now),
     invitation_expires_at: iso(user.invitation?.expiredTime),
@@ -64,9 +64,10 @@ export function userResource(user: User, now = new Date()): Resource {
         emails: email ? [{ address: email, isPrimary: true }] : [],
         login: email,
         accountType: UserTrait_AccountType.HUMAN,
-        // Deprecated trait fields, still read by the v0.7 baton CLI (e.g. its CSV export).
+        // Deprecated trait fields, still read by the v0.7 baton CLI: its CSV export needs a trait
+        // profile (the full one is Resource.profile; repeating it would double the encoding work).
         status: { status: status.status as number, details: status.details },
-        profile: details,
+        profile: { user_id: user.id, email },
         createdAt: user.createdTime,
       }),
       annotation(V1IdentifierSchema, { id: `user:${email}` }),
