@@ -1,6 +1,6 @@
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { annotation } from "../connector/annotations.js";
-import { GrantExpandableSchema, GrantImmutableSchema, V1IdentifierSchema, type Grant, type ResourceId } from "../connector/c1.js";
+import { annotation, v1Identifier } from "../connector/annotations.js";
+import { GrantExpandableSchema, GrantImmutableSchema, type Grant, type ResourceId } from "../connector/c1.js";
 import { entitlementId, newGrant, resourceId } from "../connector/ids.js";
 import type { AccessRow } from "./access-index.js";
 
@@ -22,6 +22,6 @@ export function accessGrant(resource: ResourceId, slug: string, row: AccessRow, 
   if (row.immutable) {
     annotations.push(annotation(GrantImmutableSchema, { metadata: { reason: row.immutable } }));
   }
-  if (row.principalType === "user" && v1Id) annotations.push(annotation(V1IdentifierSchema, { id: v1Id(row.principalId) }));
+  if (row.principalType === "user" && v1Id) annotations.push(v1Identifier(v1Id(row.principalId)));
   return newGrant(resource, slug, principal, annotations);
 }

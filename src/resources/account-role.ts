@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { annotation } from "../connector/annotations.js";
-import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, V1IdentifierSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { annotation, v1Identifier } from "../connector/annotations.js";
+import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
@@ -28,7 +28,7 @@ export function accountRoleResource(accountId: string, slug: RoleSlug): Resource
     displayName: role.displayName,
     description: role.summary,
     profile: profile({ role: slug, account_id: accountId }),
-    annotations: [annotation(RoleTraitSchema), annotation(V1IdentifierSchema, { id: `account-role:${slug}` })],
+    annotations: [annotation(RoleTraitSchema), v1Identifier(`account-role:${slug}`)],
   });
 }
 
@@ -132,7 +132,7 @@ function roleEntitlement(resource: Resource, slug: RoleSlug): Entitlement {
     purpose: "assignment",
     grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
     annotations: [
-      annotation(V1IdentifierSchema, { id: `membership:${resource.id!.resource}` }),
+      v1Identifier(`membership:${resource.id!.resource}`),
       ...(reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : []),
     ],
   });

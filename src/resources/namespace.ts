@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { annotation } from "../connector/annotations.js";
+import { v1Identifier } from "../connector/annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { ResourceSchema, V1IdentifierSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
@@ -33,7 +33,7 @@ export function namespaceResource(ns: Namespace): Resource {
     }),
     status: resourceStatus(ns.state),
     createdAt: ns.createdTime,
-    annotations: [annotation(V1IdentifierSchema, { id: `namespace:${ns.namespace}` })],
+    annotations: [v1Identifier(`namespace:${ns.namespace}`)],
   });
 }
 
@@ -201,7 +201,7 @@ function namespaceEntitlements(resource: Resource): Entitlement[] {
       description: `Access to ${ns} namespace in Temporal Cloud`,
       purpose: "permission",
       grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
-      annotations: [annotation(V1IdentifierSchema, { id: entitlementId(resource.id!, p.slug) })],
+      annotations: [v1Identifier(entitlementId(resource.id!, p.slug))],
     }),
   );
 }

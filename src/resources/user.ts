@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { annotation } from "../connector/annotations.js";
-import { ResourceSchema, Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, V1IdentifierSchema, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
+import { annotation, v1Identifier } from "../connector/annotations.js";
+import { ResourceSchema, Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
 import { failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { resourceId } from "../connector/ids.js";
 import { stringCursor } from "../connector/page-token.js";
@@ -70,7 +70,7 @@ export function userResource(user: User, now = new Date()): Resource {
         profile: { user_id: user.id, email },
         createdAt: user.createdTime,
       }),
-      annotation(V1IdentifierSchema, { id: `user:${email}` }),
+      v1Identifier(`user:${email}`),
     ],
   });
 }
