@@ -5,6 +5,8 @@ export type { InjectedError, SimulatedRequest, Simulator, SimulatorOptions } fro
 export type { FaultOptions } from "./fault-injector.js";
 export type { OperationOutcome, OperationOutcomeState } from "./async-operations.js";
 export type { SimulatorStats } from "./simulator-stats.js";
+export { STATS_PATH, statsJson } from "./stats-route.js";
+export type { SimulatorStatsJson } from "./stats-route.js";
 export type { PrincipalKind, ResourceKind, SimulatorStore, UpdateOptions } from "./simulator-store.js";
 export type { AccountData } from "./account-data.js";
 export { createDemoAccount, DEMO_ACCOUNT_ID, DEMO_API_KEY, DEMO_API_KEYS, DEMO_IDS } from "./demo-account.js";

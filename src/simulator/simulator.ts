@@ -21,6 +21,7 @@ import { createRouter } from "./router.js";
 import { serviceAccountRoutes } from "./service-account-routes.js";
 import { createSimulatorStats, increment, type SimulatorStats } from "./simulator-stats.js";
 import { createSimulatorStore, type SimulatorStore } from "./simulator-store.js";
+import { serveStats } from "./stats-route.js";
 import { userGroupRoutes } from "./user-group-routes.js";
 import { userRoutes } from "./user-routes.js";
 
@@ -321,6 +322,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 
   const server = createServer((req, res) => {
+    // GET /_sim/stats is the simulator's own diagnostics route, outside the Cloud Ops API (stats-route.ts).
+    if (serveStats(req, res, stats)) return;
     void handle(req, res);
   });
   const host = options.host ?? "127.0.0.1";
