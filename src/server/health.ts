@@ -4,8 +4,12 @@ import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../g
 /** HealthState is the server's serving status, shared by every service it hosts. */
 export interface HealthState {
   readonly serving: boolean;
-  /** setServing flips the status; Watch streams see the change. */
+  /** stopping is true once the server began to shut down; the status is NOT_SERVING for good. */
+  readonly stopping: boolean;
+  /** setServing flips the status; Watch streams see the change. Ignored once stopping. */
   setServing(serving: boolean): void;
+  /** stop turns the status NOT_SERVING for good: Watch streams send it, then end. */
+  stop(): void;
   /** onChange registers a listener and returns its unsubscribe function. */
   onChange(listener: () => void): () => void;
 }
@@ -13,15 +17,28 @@ export interface HealthState {
 /** createHealthState starts NOT_SERVING until the server is listening. */
 export function createHealthState(): HealthState {
   let serving = false;
+  let stopping = false;
   const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
   return {
     get serving() {
       return serving;
     },
+    get stopping() {
+      return stopping;
+    },
     setServing(value) {
-      if (value === serving) return;
+      if (stopping || value === serving) return;
       serving = value;
-      for (const listener of listeners) listener();
+      notify();
+    },
+    stop() {
+      if (stopping) return;
+      stopping = true;
+      serving = false;
+      notify();
     },
     onChange(listener) {
       listeners.add(listener);
@@ -32,7 +49,11 @@ export function createHealthState(): HealthState {
 
 /**
  * registerHealth serves grpc.health.v1.Health. "" names the whole server; each registered
- * service name reports the same status, since they live and die together.
+ * service name reports the same status, since they live and die together. A Watch stream ends
+ * (OK) right after it reported the shutdown's NOT_SERVING: left open, every watcher would hold
+ * the graceful stop until the drain timeout, as idle Watch streams do to grpc-go's GracefulStop.
+ * The health protocol lets a watcher that sees its stream end call again; it then finds the
+ * server gone.
  */
 export function registerHealth(router: ConnectRouter, state: HealthState, services: readonly string[]): void {
   const known = new Set(["", ...services]);
@@ -62,6 +83,8 @@ export function registerHealth(router: ConnectRouter, state: HealthState, servic
             last = current;
             yield { status: current };
           }
+          // Once the final NOT_SERVING is out, there is nothing left to report.
+          if (state.stopping && last === ServingStatus.NOT_SERVING) return;
           await new Promise<void>((resolve) => {
             changed = resolve;
             if (ctx.signal.aborted || status() !== last) resolve();

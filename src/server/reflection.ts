@@ -48,12 +48,23 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
     visit(file);
     return { fileDescriptorProto: out.map(encode) };
   };
+  /**
+   * fileOfSymbol finds the file that declares a fully-qualified name: a type or service, or a
+   * member of one (method, field, oneof, value of a nested enum). A member that does not exist is
+   * NOT_FOUND, as in grpc-go, so a client's typo is not answered with an unrelated file.
+   */
   const fileOfSymbol = (symbol: string): DescFile | undefined => {
     const found = registry.get(symbol);
     if (found) return found.file;
-    // A method or a nested member: look up its parent.
-    const parent = symbol.slice(0, symbol.lastIndexOf("."));
-    return parent ? registry.getService(parent)?.file ?? registry.getMessage(parent)?.file ?? registry.getEnum(parent)?.file : undefined;
+    const dot = symbol.lastIndexOf(".");
+    if (dot < 0) return undefined;
+    const [parent, member] = [symbol.slice(0, dot), symbol.slice(dot + 1)];
+    const service = registry.getService(parent);
+    if (service) return service.methods.some((m) => m.name === member) ? service.file : undefined;
+    const message = registry.getMessage(parent);
+    if (!message) return undefined;
+    const declared = [...message.fields, ...message.oneofs, ...message.nestedEnums.flatMap((e) => e.values)].some((m) => m.name === member);
+    return declared ? message.file : undefined;
   };
   const notFound = (what: string) => ({ case: "errorResponse" as const, value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } });
 

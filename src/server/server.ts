@@ -1,5 +1,5 @@
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createRegistry } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -52,14 +52,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { log } = options;
   const health = createHealthState();
   const shutdown = new AbortController();
-  const handler = connectNodeAdapter({
+  const adapter = connectNodeAdapter({
     routes: createRoutes({ connector: options.connector, health, log }),
     interceptors: [callInterceptor(log)],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
     jsonOptions: { registry: createRegistry(...PROTOCOL_FILES) },
+    // Responses are never compressed: the connector talks to a sidecar agent over loopback,
+    // where gzip only costs CPU on both ends. Compressed requests are still accepted.
+    compressMinBytes: Number.POSITIVE_INFINITY,
   });
+  const handler = withUploadCutoff(adapter);
   const settings: http2.Settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 };
   const server = options.tls
     ? http2.createSecureServer(
@@ -82,6 +86,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     session.on("error", (err) => log.debug({ err }, "http/2 session error"));
+    // A TLS handshake that completes after close() began must not open a door for new calls.
+    if (health.stopping) session.close();
+  });
+  // Every TCP connection, including those that never become a session (a TLS handshake that
+  // never ends): server.close() waits for all of them, so the drain timeout must end them too.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
   server.on("tlsClientError", (err) => log.warn({ error: err.message }, "TLS handshake refused"));
 
@@ -102,7 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     health,
     close() {
       closing ??= (async () => {
-        health.setServing(false);
+        health.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const session of sessions) session.close(); // GOAWAY: no new calls, in-flight ones go on
         const drained = await Promise.race([
@@ -110,13 +123,37 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.drainTimeoutMs ?? 10_000).unref()),
         ]);
         if (!drained) {
-          log.warn({ calls: sessions.size }, "drain timeout: cancelling in-flight calls");
-          shutdown.abort();
+          log.warn({ connections: sockets.size }, "drain timeout: cancelling in-flight calls");
+          shutdown.abort(); // handlers' signals fire, which cancels their upstream requests
           for (const session of sessions) session.destroy();
+          for (const socket of sockets) socket.destroy();
           await closed;
         }
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * withUploadCutoff resets a stream once its response is complete if the client is still sending
+ * its request, as grpc-go's server does (RFC 9113 §8.1 allows it). A request refused for its size
+ * is the common case: the server stops reading, and a client that never abandons the upload
+ * (grpc-js, stalled by flow control) would keep the stream open until the connection ends, and a
+ * graceful stop would wait out its whole drain timeout for it.
+ */
+function withUploadCutoff(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void) {
+  return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const stream = req.stream;
+    // gRPC responses end with trailers. The compat layer's own "wantTrailers" listener, added
+    // before ours, submits them; Node flushes pending frames before it sends a reset, so the
+    // status reaches the client first. CANCEL, not the NO_ERROR grpc-go sends: with NO_ERROR,
+    // Node 20 left the stream open all the same (test/server/transport.test.ts shows either).
+    stream.once("wantTrailers", () =>
+      setImmediate(() => {
+        if (!stream.closed && !stream.destroyed && !stream.state.remoteClose) stream.close(http2.constants.NGHTTP2_CANCEL);
+      }),
+    );
+    handler(req, res);
   };
 }
