@@ -62,18 +62,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
   async serve(values) {
+    const signal = stopSignal();
     const apiKey = apiKeyOf(values);
     const log = logger(values, [apiKey]);
     const app = connectorOf(values, { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean }, log);
     const server = await serve(values, app, log);
     log.info({ address: `${server.host}:${server.port}`, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
-    return untilSignal(log, async () => {
+    return untilSignal(signal, log, async () => {
       await server.close();
       await app.close();
     });
   },
 
   async demo(values) {
+    const signal = stopSignal();
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
       account: values.users === undefined ? createDemoAccount() : generated(values),
@@ -84,7 +86,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const app = connectorOf(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log);
     const server = await serve(values, app, log);
     process.stdout.write(demoInstructions(server, simulator, app.connector.provisioning, Boolean(values["tls-cert"])));
-    return untilSignal(log, async () => {
+    return untilSignal(signal, log, async () => {
       await server.close();
       await app.close();
       await simulator.close();
@@ -92,6 +94,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 
   async simulator(values) {
+    const signal = stopSignal();
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
     const simulator = await startSimulator({
@@ -103,7 +106,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     });
     // One JSON line on stdout, for scripts (the benchmark reads it); the key is the simulator's own.
     process.stdout.write(`${JSON.stringify({ url: simulator.url, apiKey: simulator.store.bearerKeys()[0] })}\n`);
-    return untilSignal(log, () => simulator.close());
+    return untilSignal(signal, log, () => simulator.close());
   },
 
   async sync(values, env) {
@@ -230,24 +233,32 @@ function generated(values: Values) {
   });
 }
 
-/** untilSignal waits for SIGINT or SIGTERM, stops gracefully and resolves to exit code 0. */
-function untilSignal(log: Logger, stop: () => Promise<void>): Promise<number> {
+/**
+ * stopSignal resolves on the first SIGINT or SIGTERM. It is installed before anything starts, so
+ * that a signal sent as soon as the process says it is ready still stops it gracefully.
+ */
+function stopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      log.info({ signal }, "shutting down");
-      stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          log.error({ err }, "shutdown failed");
-          resolve(1);
-        },
-      );
+      resolve(signal);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+}
+
+/** untilSignal waits for the stop signal, stops gracefully and resolves to the exit code. */
+async function untilSignal(signal: Promise<NodeJS.Signals>, log: Logger, stop: () => Promise<void>): Promise<number> {
+  log.info({ signal: await signal }, "shutting down");
+  try {
+    await stop();
+    return 0;
+  } catch (err) {
+    log.error({ err }, "shutdown failed");
+    return 1;
+  }
 }
 
 function demoInstructions(server: RunningServer, simulator: Simulator, provisioning: boolean, tls: boolean): string {

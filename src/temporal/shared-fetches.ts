@@ -26,8 +26,10 @@ export function createSharedFetches(): SharedFetches {
   let disposed = false;
   return {
     get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-      // Nothing starts once disposed: read-ahead that is still looping stops here.
+      // Nothing starts once disposed (read-ahead that is still looping stops here), nor for a
+      // caller that has already gone.
       if (disposed) return Promise.reject(new Error("the snapshot was discarded"));
+      if (signal?.aborted) return Promise.reject(signal.reason);
       let entry = entries.get(key);
       if (!entry) {
         const controller = new AbortController();
@@ -39,6 +41,8 @@ export function createSharedFetches(): SharedFetches {
           },
           (err: unknown) => {
             if (entries.get(key) === created) entries.delete(key);
+            // Fetches this one started for itself (the other lists of an index, say) stop too.
+            controller.abort(err);
             throw err;
           },
         );
@@ -48,7 +52,6 @@ export function createSharedFetches(): SharedFetches {
       }
       const current = entry;
       if (current.settled) return current.promise as Promise<T>;
-      if (signal?.aborted) return Promise.reject(signal.reason);
       current.waiters++;
       return new Promise<T>((resolve, reject) => {
         let left = false;
