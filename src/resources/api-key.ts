@@ -3,11 +3,10 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { annotation } from "../connector/annotations.js";
 import { ResourceSchema, SecretTraitSchema, SecretTrait_CredentialType, Status_ResourceStatus, type Resource } from "../connector/c1.js";
 import { resourceId } from "../connector/ids.js";
-import { stringCursor } from "../connector/page-token.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { OwnerType, type ApiKey } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { API_KEY, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -59,11 +58,7 @@ export function createApiKeySyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: API_KEY,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const list = account.snapshot(ctx).apiKeys;
-      // In a sync, the next pages are wanted next: fetch them while this one is being served.
-      if (ctx.syncId) list.prefetch();
-      const page = await list.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map((k) => apiKeyResource(k)), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).apiKeys, cursor, (k) => apiKeyResource(k));
     },
     async get(ctx, id) {
       const key = await orUndefinedIfMissing(account.client.getApiKey(id.resource, { signal: ctx.signal }));

@@ -1,6 +1,9 @@
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
+import { stringCursor, type Cursor } from "../connector/page-token.js";
+import type { CallContext, ListPage } from "../connector/resource-syncer.js";
+import type { ListSource } from "../temporal/account-snapshot.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
 
@@ -65,4 +68,15 @@ export async function orUndefinedIfMissing<T>(fetch: Promise<T>): Promise<T | un
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * pageOf serves one page of a list method from one upstream page of a snapshot list (the cursor
+ * is the upstream page token). In a sync, the next pages are wanted next: it starts reading them
+ * ahead while this one is served.
+ */
+export async function pageOf<T, R>(ctx: CallContext, source: ListSource<T>, cursor: Cursor | undefined, convert: (item: T) => R | R[]): Promise<ListPage<R>> {
+  if (ctx.syncId) source.prefetch();
+  const page = await source.page(stringCursor(cursor), ctx.signal);
+  return { items: page.items.flatMap((item) => convert(item)), next: page.nextPageToken || undefined };
 }

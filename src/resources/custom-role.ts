@@ -3,7 +3,6 @@ import { annotation } from "../connector/annotations.js";
 import { ResourceSchema, RoleTraitSchema, type Entitlement, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
-import { stringCursor } from "../connector/page-token.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
@@ -11,7 +10,7 @@ import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, rowsP
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
-import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { CUSTOM_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 
@@ -54,10 +53,7 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
     resourceType: CUSTOM_ROLE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const roles = account.snapshot(ctx).customRoles;
-      if (ctx.syncId) roles.prefetch();
-      const page = await roles.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map(customRoleResource), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).customRoles, cursor, customRoleResource);
     },
     async get(ctx, id) {
       const role = await orUndefinedIfMissing(account.client.getCustomRole(id.resource, { signal: ctx.signal }));
@@ -67,8 +63,7 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
       return { items: [memberEntitlement(resource)] };
     },
     async typeEntitlements(ctx, cursor) {
-      const page = await account.snapshot(ctx).customRoles.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map((role) => memberEntitlement(customRoleResource(role))), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).customRoles, cursor, (role) => memberEntitlement(customRoleResource(role)));
     },
     async grants(ctx, resource, cursor) {
       const index = await accessIndex(account.snapshot(ctx), await account.accountId(), ctx.signal);

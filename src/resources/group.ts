@@ -10,7 +10,7 @@ import type { UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/ident
 import { MEMBER } from "./access-grant.js";
 import { ROWS_PER_PAGE } from "./access-index.js";
 import { TemporalApiError } from "../temporal/errors.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { refuseImmutable } from "./immutable.js";
 import { GROUP, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -60,8 +60,7 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
         // round trips overlap with the rest of the sync instead of adding up at the end.
         snapshot.groups.all().then((groups) => snapshot.prefetchMembers(groups.map((g) => g.id)), () => {});
       }
-      const page = await snapshot.groups.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map(groupResource), next: page.nextPageToken || undefined };
+      return pageOf(ctx, snapshot.groups, cursor, groupResource);
     },
     async get(ctx, id) {
       const group = await orUndefinedIfMissing(account.client.getUserGroup(id.resource, { signal: ctx.signal }));
@@ -71,8 +70,7 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
       return { items: [memberEntitlement(resource, await sourceOf(ctx, resource))] };
     },
     async typeEntitlements(ctx, cursor) {
-      const page = await account.snapshot(ctx).groups.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map((group) => memberEntitlement(groupResource(group), groupSource(group))), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).groups, cursor, (group) => memberEntitlement(groupResource(group), groupSource(group)));
     },
     async grants(ctx, resource, cursor) {
       const groupId = resource.id!.resource;

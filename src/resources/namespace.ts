@@ -3,12 +3,12 @@ import { v1Identifier } from "../connector/annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
-import { stringCursor, type Cursor } from "../connector/page-token.js";
+import type { Cursor } from "../connector/page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
 import { accessIndex, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
-import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 import { refuseImmutable } from "./immutable.js";
@@ -103,10 +103,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     resourceType: NAMESPACE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const namespaces = account.snapshot(ctx).namespaces;
-      if (ctx.syncId) namespaces.prefetch();
-      const page = await namespaces.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map(namespaceResource), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, namespaceResource);
     },
     async get(ctx, id) {
       const ns = await orUndefinedIfMissing(account.client.getNamespace(id.resource, { signal: ctx.signal }));
@@ -116,8 +113,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       return { items: namespaceEntitlements(resource) };
     },
     async typeEntitlements(ctx, cursor) {
-      const page = await account.snapshot(ctx).namespaces.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.flatMap((ns) => namespaceEntitlements(namespaceResource(ns))), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, (ns) => namespaceEntitlements(namespaceResource(ns)));
     },
     async grants(ctx, resource, cursor) {
       const ns = resource.id!.resource;

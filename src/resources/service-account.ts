@@ -2,10 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
 import { ResourceSchema, UserTraitSchema, UserTrait_AccountType, type Resource } from "../connector/c1.js";
 import { resourceId } from "../connector/ids.js";
-import { stringCursor } from "../connector/page-token.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import type { ServiceAccount } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { SERVICE_ACCOUNT } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 import { permissionSlug, roleSlug } from "./temporal-access.js";
@@ -54,11 +53,7 @@ export function createServiceAccountSyncer(account: TemporalAccount): ResourceSy
     resourceType: SERVICE_ACCOUNT,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const list = account.snapshot(ctx).serviceAccounts;
-      // In a sync, the next pages are wanted next: fetch them while this one is being served.
-      if (ctx.syncId) list.prefetch();
-      const page = await list.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map(serviceAccountResource), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).serviceAccounts, cursor, serviceAccountResource);
     },
     async get(ctx, id) {
       const sa = await orUndefinedIfMissing(account.client.getServiceAccount(id.resource, { signal: ctx.signal }));

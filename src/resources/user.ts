@@ -5,13 +5,12 @@ import { annotation, v1Identifier } from "../connector/annotations.js";
 import { ResourceSchema, Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
 import { failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { resourceId } from "../connector/ids.js";
-import { stringCursor } from "../connector/page-token.js";
 import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
 import { OWNER_REASON } from "./access-index.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -81,11 +80,7 @@ export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: USER,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      const list = account.snapshot(ctx).users;
-      // In a sync, the next pages are wanted next: fetch them while this one is being served.
-      if (ctx.syncId) list.prefetch();
-      const page = await list.page(stringCursor(cursor), ctx.signal);
-      return { items: page.items.map((u) => userResource(u)), next: page.nextPageToken || undefined };
+      return pageOf(ctx, account.snapshot(ctx).users, cursor, (u) => userResource(u));
     },
     async get(ctx, id) {
       const user = await orUndefinedIfMissing(account.client.getUser(id.resource, { signal: ctx.signal }));
