@@ -1,9 +1,8 @@
 import { toJsonString } from "@bufbuild/protobuf";
-import { createRegistry } from "@bufbuild/protobuf";
 import { createTemporalConnector, type TemporalConnector } from "../src/app.js";
 import { EntitlementSchema, GrantSchema, ResourceSchema } from "../src/connector/c1.js";
 import { createLogger } from "../src/logger.js";
-import { PROTOCOL_FILES } from "../src/server/routes.js";
+import { PROTOCOL_REGISTRY } from "../src/connector/protocol-registry.js";
 import { startServer, type RunningServer } from "../src/server/server.js";
 import { startSimulator, type AccountData, type FaultOptions, type Simulator } from "../src/simulator/index.js";
 import { createGrpcClient, type GrpcClient } from "../src/sync/grpc-client.js";
@@ -41,7 +40,7 @@ export interface FaultSyncReport {
  */
 export async function compareSyncsUnderFaults(options: FaultSyncOptions): Promise<FaultSyncReport> {
   const simulator = await startSimulator({ account: options.account, seed: options.seed ?? 1 });
-  const registry = createRegistry(...PROTOCOL_FILES);
+  const registry = PROTOCOL_REGISTRY;
   const snapshot = async () => {
     const stack = await connect(simulator, options.apiKey);
     try {

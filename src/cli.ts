@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { toJsonString } from "@bufbuild/protobuf";
 import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
-import { createRegistry } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "./app.js";
 import { runInspectCommand } from "./c1z/inspect-command.js";
@@ -11,7 +10,7 @@ import { configSchema, parseArgs, usage, type Command, type Values } from "./con
 import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
 import { createLogger } from "./logger.js";
 import type { RoleSlug } from "./resources/temporal-access.js";
-import { PROTOCOL_FILES } from "./server/routes.js";
+import { PROTOCOL_REGISTRY } from "./connector/protocol-registry.js";
 import { startServer, type RunningServer, type TlsOptions } from "./server/server.js";
 import { createDemoAccount, DEMO_API_KEY } from "./simulator/demo-account.js";
 import { generateAccount } from "./simulator/generate-account.js";
@@ -127,7 +126,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const app = createTemporalConnector({ baseUrl: "https://saas-api.tmprl.cloud", apiKey: "unused", provisioning: true, log: createLogger({ level: "error", format: "json" }) });
     const capabilities = app.connector.capabilities();
     await app.close();
-    const json = toJsonString(AnySchema, anyPack(ConnectorCapabilitiesSchema, capabilities), { registry: createRegistry(...PROTOCOL_FILES), prettySpaces: 2 });
+    const json = toJsonString(AnySchema, anyPack(ConnectorCapabilitiesSchema, capabilities), { registry: PROTOCOL_REGISTRY, prettySpaces: 2 });
     process.stdout.write(`${json}\n`);
     return 0;
   },

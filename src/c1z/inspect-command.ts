@@ -4,7 +4,7 @@ import { EntitlementSchema, GrantSchema, ResourceSchema, ResourceTypeSchema } fr
 import type { Values } from "../config.js";
 import type { C1zReader } from "./c1z-reader.js";
 import { CommandError } from "../command-error.js";
-import { PROTOCOL_REGISTRY } from "./protocol-registry.js";
+import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 import { openSyncFile } from "./sync-command.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { DescFile, DescService } from "@bufbuild/protobuf";
+import type { DescService } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
@@ -21,11 +21,11 @@ import {
   ResourcesService,
   TicketsService,
 } from "../connector/c1.js";
-import * as c1 from "../connector/c1.js";
 import { SDK_VERSION, type CallInfo, type Connector } from "../connector/connector.js";
 import { toConnectorError } from "../connector/errors.js";
+import { PROTOCOL_FILES } from "../connector/protocol-registry.js";
 import { validateMessage } from "../connector/validate.js";
-import { file_c1_ratelimit_v1_ratelimit, RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
+import { RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { registerHealth, type HealthState } from "./health.js";
 import { registerReflection } from "./reflection.js";
@@ -48,16 +48,6 @@ export const CONNECTOR_SERVICES: readonly DescService[] = [
   AssetService,
   TicketsService,
   RateLimiterService,
-];
-
-/**
- * PROTOCOL_FILES are every file of the protocol, including those no service imports: the
- * annotation messages travel inside google.protobuf.Any, and clients that render them (buf curl,
- * grpcurl) resolve their type URLs through reflection.
- */
-export const PROTOCOL_FILES: readonly DescFile[] = [
-  ...Object.entries(c1).flatMap(([name, value]) => (name.startsWith("file_") ? [value as DescFile] : [])),
-  file_c1_ratelimit_v1_ratelimit,
 ];
 
 /** RoutesOptions configures createRoutes. */

@@ -1,11 +1,11 @@
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import { createRegistry } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
 import { createHealthState, type HealthState } from "./health.js";
-import { callInterceptor, createRoutes, PROTOCOL_FILES } from "./routes.js";
+import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
+import { callInterceptor, createRoutes } from "./routes.js";
 
 /** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -58,7 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
-    jsonOptions: { registry: createRegistry(...PROTOCOL_FILES) },
+    jsonOptions: { registry: PROTOCOL_REGISTRY },
     // Responses are never compressed: the connector talks to a sidecar agent over loopback,
     // where gzip only costs CPU on both ends. Compressed requests are still accepted.
     compressMinBytes: Number.POSITIVE_INFINITY,

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toJsonString, createRegistry } from "@bufbuild/protobuf";
+import { toJsonString } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccountManagerService, ConnectorService, GrantManagerService, ResourceManagerService, ResourcesService } from "../../src/connector/c1.js";
-import { PROTOCOL_FILES } from "../../src/server/routes.js";
+import { PROTOCOL_REGISTRY } from "../../src/connector/protocol-registry.js";
 import { createDemoAccount, DEMO_IDS, startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { createMemoryStore, runSync, type ConnectorApi } from "../../src/sync/syncer.js";
@@ -14,7 +14,7 @@ import { startStack, type Stack } from "../helpers/stack.js";
 
 /** A recognisable API key: if it shows up anywhere, it leaked. */
 const CANARY = "tc-canary-SECRET-7f3a9c51e2b84d06a1c9e3f5b7d20e48";
-const registry = createRegistry(...PROTOCOL_FILES);
+const registry = PROTOCOL_REGISTRY;
 
 /** recording wraps a client and keeps every response and error as text. */
 function recording(api: ConnectorApi, seen: string[]): ConnectorApi {
