@@ -1,7 +1,8 @@
-import { getOption, hasOption, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
-import type { Duration } from "@bufbuild/protobuf/wkt";
+import { fromBinary, getOption, hasOption, type DescField, type DescMessage, type DescOneof, type Message } from "@bufbuild/protobuf";
+import type { Any, Duration } from "@bufbuild/protobuf/wkt";
 import { required as oneofRequired, rules as fieldRules, type FieldRules } from "../gen/validate/validate_pb.js";
 import { invalidArgument } from "./errors.js";
+import { PROTOCOL_REGISTRY } from "./protocol-registry.js";
 
 /**
  * validateMessage checks a request against the protoc-gen-validate rules written next to its
@@ -16,20 +17,60 @@ export function validateMessage(schema: DescMessage, message: Message): void {
 type Fields = Record<string, unknown>;
 
 function checkMessage(desc: DescMessage, msg: Fields, path: string): string | undefined {
-  // Well-known types (Any, Struct, Timestamp…) carry no rules; Any payloads are opaque to PGV too.
+  if (desc.typeName === "google.protobuf.Any") return checkAny(msg as unknown as Any, path);
+  // The other well-known types (Struct, Timestamp…) carry no rules.
   if (desc.file.proto.package === "google.protobuf") return undefined;
-  for (const oneof of desc.oneofs) {
-    if (hasOption(oneof, oneofRequired) && getOption(oneof, oneofRequired)) {
-      const value = msg[oneof.localName] as { case?: string } | undefined;
-      if (!value?.case) return `${path || "request"}: one of ${oneof.fields.map((f) => f.name).join(", ")} is required`;
-    }
+  for (const oneof of requiredOneofsOf(desc)) {
+    const value = msg[oneof.localName] as { case?: string } | undefined;
+    if (!value?.case) return `${path || "request"}: one of ${oneof.fields.map((f) => f.name).join(", ")} is required`;
   }
   for (const field of desc.fields) {
     const value = field.oneof ? oneofValue(msg[field.oneof.localName], field.localName) : msg[field.localName];
+    // Like PGV, a oneof member's rules apply only when it is the member that is set: an unset
+    // one has no value to check (KeyGenerationProfile.crv when rsa_modulus_bits is chosen).
+    if (field.oneof && value === undefined) continue;
     const problem = checkField(field, value, path ? `${path}.${field.name}` : field.name);
     if (problem) return problem;
   }
   return undefined;
+}
+
+/**
+ * checkAny refuses an Any the connector could not read. PGV treats Any payloads as opaque, but
+ * the connector does not: it looks annotations up by type name and unpacks the ones it knows
+ * (TypeScopedGrants, GrantImmutable, GroupTrait…). A type URL that names no type, or the value
+ * of a protocol message that does not decode as that message, is malformed input; left to the
+ * code that unpacks it, it would fail there as an internal error.
+ */
+function checkAny(any: Any, path: string): string | undefined {
+  if (any.typeUrl === "") return undefined; // names nothing, so nothing reads it
+  const name = any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1);
+  if (name === "") return `${path}.type_url "${clip(any.typeUrl)}" names no type`;
+  const schema = PROTOCOL_REGISTRY.getMessage(name);
+  if (!schema) return undefined; // not a protocol message: opaque, as for PGV
+  try {
+    fromBinary(schema, any.value);
+  } catch (err) {
+    return `${path}.value is not a valid ${name}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return undefined;
+}
+
+// Reading an option decodes it from the descriptor again each time, and a request visits the same
+// fields over and over (a list of 100,000 items checks one field 100,000 times): read each once.
+const fieldRulesCache = new WeakMap<DescField, FieldRules | null>();
+const requiredOneofsCache = new WeakMap<DescMessage, readonly DescOneof[]>();
+
+function rulesOf(field: DescField): FieldRules | undefined {
+  let rules = fieldRulesCache.get(field);
+  if (rules === undefined) fieldRulesCache.set(field, (rules = hasOption(field, fieldRules) ? getOption(field, fieldRules) : null));
+  return rules ?? undefined;
+}
+
+function requiredOneofsOf(desc: DescMessage): readonly DescOneof[] {
+  let oneofs = requiredOneofsCache.get(desc);
+  if (!oneofs) requiredOneofsCache.set(desc, (oneofs = desc.oneofs.filter((o) => hasOption(o, oneofRequired) && getOption(o, oneofRequired))));
+  return oneofs;
 }
 
 function oneofValue(oneof: unknown, localName: string): unknown {
@@ -38,7 +79,7 @@ function oneofValue(oneof: unknown, localName: string): unknown {
 }
 
 function checkField(field: DescField, value: unknown, path: string): string | undefined {
-  const rules = hasOption(field, fieldRules) ? getOption(field, fieldRules) : undefined;
+  const rules = rulesOf(field);
   switch (field.fieldKind) {
     case "list": {
       const list = value as unknown[];

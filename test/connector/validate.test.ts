@@ -65,4 +65,15 @@ describe("request validation (the protocol's PGV rules)", () => {
     expect(problem(ResourceTypeSchema, create(ResourceTypeSchema, { id: "t", traits: [99 as never] }))).toMatch(/traits\[0\] has undefined enum value 99/);
     expect(problem(ResourceTypeSchema, create(ResourceTypeSchema, { id: "t", traits: [1, 1] }))).toMatch(/traits must not contain duplicates/);
   });
+
+  it("refuses annotations the connector could not unpack, and leaves foreign ones opaque", () => {
+    const grants = (typeUrl: string, value: Uint8Array) =>
+      create(GrantsServiceListGrantsRequestSchema, { resource: { id: { resourceType: "group", resource: "g" }, annotations: [{ typeUrl, value }] } });
+    // 0xff is a field header with wire type 7, which no message decodes.
+    const junk = new Uint8Array([0xff, 0xff]);
+    expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/c1.connector.v2.GroupTrait", junk))).toMatch(/resource\.annotations.*value is not a valid c1\.connector\.v2\.GroupTrait/);
+    expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/", junk))).toMatch(/type_url "type.googleapis.com\/" names no type/);
+    expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/acme.Unknown", junk))).toBeUndefined();
+    expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/c1.connector.v2.GroupTrait", new Uint8Array()))).toBeUndefined();
+  });
 });
