@@ -5,7 +5,7 @@ export interface SyncCacheOptions<T> {
   /** A sync not heard from for this long is forgotten. */
   idleMs: number;
   create(syncId: string): T;
-  /** Called when an entry is dropped (e.g. to cancel its in-flight fetches). */
+  /** Called when an entry is dropped (e.g. to stop its read-ahead). */
   dispose?(value: T): void;
 }
 

@@ -34,7 +34,7 @@ export interface AccountSnapshot {
   prefetchMembers(groupIds: readonly string[]): void;
   /** derive computes a value from the snapshot (an index, say) once and shares it. */
   derive<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
-  /** dispose cancels in-flight fetches and drops everything held. */
+  /** dispose stops read-ahead and drops everything held; calls in flight still get their answers. */
   dispose(): void;
 }
 

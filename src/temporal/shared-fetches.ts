@@ -1,7 +1,11 @@
+import { TemporalApiError } from "./errors.js";
+
 interface Entry {
   promise: Promise<unknown>;
   controller: AbortController;
   waiters: number;
+  /** Waiters that came with a signal: calls. The others are read-ahead, which nobody awaits. */
+  callers: number;
   settled: boolean;
 }
 
@@ -13,7 +17,11 @@ export interface SharedFetches {
    * remembered, so the next caller tries again.
    */
   get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
-  /** dispose cancels everything still in flight and forgets every value. */
+  /**
+   * dispose forgets every value and stops work nobody waits for (read-ahead). Fetches a call
+   * waits for run on, so calls in flight when their sync is cleaned up still get their answer;
+   * read-ahead asks without a signal, and none starts from here on.
+   */
   dispose(): void;
 }
 
@@ -26,14 +34,13 @@ export function createSharedFetches(): SharedFetches {
   let disposed = false;
   return {
     get<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-      // Nothing starts once disposed (read-ahead that is still looping stops here), nor for a
-      // caller that has already gone.
-      if (disposed) return Promise.reject(new Error("the snapshot was discarded"));
+      // No read-ahead starts once disposed, nor anything for a caller that has already gone.
+      if (disposed && !signal) return Promise.reject(new TemporalApiError({ kind: "cancelled", message: "read-ahead stopped: the sync was cleaned up" }));
       if (signal?.aborted) return Promise.reject(signal.reason);
       let entry = entries.get(key);
       if (!entry) {
         const controller = new AbortController();
-        const created: Entry = { controller, waiters: 0, settled: false, promise: Promise.resolve() };
+        const created: Entry = { controller, waiters: 0, callers: 0, settled: false, promise: Promise.resolve() };
         created.promise = fetch(controller.signal).then(
           (value) => {
             created.settled = true;
@@ -53,6 +60,7 @@ export function createSharedFetches(): SharedFetches {
       const current = entry;
       if (current.settled) return current.promise as Promise<T>;
       current.waiters++;
+      if (signal) current.callers++;
       return new Promise<T>((resolve, reject) => {
         let left = false;
         const leave = () => {
@@ -60,6 +68,7 @@ export function createSharedFetches(): SharedFetches {
           left = true;
           signal?.removeEventListener("abort", onAbort);
           current.waiters--;
+          if (signal) current.callers--;
           return true;
         };
         const onAbort = () => {
@@ -83,7 +92,7 @@ export function createSharedFetches(): SharedFetches {
     },
     dispose() {
       disposed = true;
-      for (const entry of entries.values()) if (!entry.settled) entry.controller.abort();
+      for (const entry of entries.values()) if (!entry.settled && entry.callers === 0) entry.controller.abort();
       entries.clear();
     },
   };
