@@ -121,8 +121,13 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
     });
     router.service(AssetService, {
       // Like the Go builder: no assets (icons) to serve, so the stream ends at once.
+      // The interceptor validates unary requests only, so the stream checks its own request.
       async *getAsset(req) {
-        validateMessage(AssetService.method.getAsset.input, req);
+        try {
+          validateMessage(AssetService.method.getAsset.input, req);
+        } catch (err) {
+          throw toConnectError(err);
+        }
       },
     });
     router.service(TicketsService, {
@@ -170,8 +175,40 @@ export function callInterceptor(log: Logger): Interceptor {
   };
 }
 
+/**
+ * MAX_ERROR_MESSAGE_CHARS bounds a status message: messages quote the caller's input, and a
+ * 1 MiB field echoed into grpc-message would overflow the HTTP/2 header list the client accepts.
+ */
+const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+/**
+ * clip bounds a message and makes it well-formed UTF-16: JSON input can carry lone surrogates,
+ * which the grpc-message encoder (encodeURIComponent) throws on.
+ */
+function clip(message: string): string {
+  const short = message.length <= MAX_ERROR_MESSAGE_CHARS ? message : `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (message truncated)`;
+  return short.toWellFormed();
+}
+
+/**
+ * isUnreadableRequest tells the messages connect-es gives, with INTERNAL, to a request body it
+ * cannot read: bytes that are not the request message, a compressed frame without an encoding,
+ * a body that does not decompress. The request is at fault, so like grpc-go the caller is told
+ * INVALID_ARGUMENT: INTERNAL would say the connector is broken.
+ */
+export function isUnreadableRequest(message: string): boolean {
+  return /^(parse binary: |received compressed envelope|decompression failed)/.test(message);
+}
+
 function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) {
+    const code = err.code === Code.Internal && isUnreadableRequest(err.rawMessage) ? Code.InvalidArgument : err.code;
+    const message = clip(err.rawMessage);
+    if (code === err.code && message === err.rawMessage) return err;
+    const rewritten = new ConnectError(message, code, err.metadata, undefined, err.cause);
+    rewritten.details = err.details;
+    return rewritten;
+  }
   const known = toConnectorError(err);
   if (!known) return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
   const { retryAfterMs } = known.details;
@@ -180,5 +217,5 @@ function toConnectError(err: unknown): ConnectError {
     retryAfterMs === undefined
       ? []
       : [{ desc: RateLimitDescriptionSchema, value: { status: RateLimitDescription_Status.OVERLIMIT, remaining: 0n, resetAt: timestampFromMs(Date.now() + retryAfterMs) } }];
-  return new ConnectError(known.message, known.code as number as Code, undefined, details, err);
+  return new ConnectError(clip(known.message), known.code as number as Code, undefined, details, err);
 }

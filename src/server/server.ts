@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -5,7 +6,7 @@ import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
 import { createHealthState, type HealthState } from "./health.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { callInterceptor, createRoutes } from "./routes.js";
+import { callInterceptor, createRoutes, isUnreadableRequest } from "./routes.js";
 
 /** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -44,16 +45,22 @@ export interface RunningServer {
 }
 
 /**
- * startServer serves the connector over HTTP/2 (gRPC, and also the Connect protocol for curl):
- * plain h2c by default, TLS with tls, mutual TLS with tls.clientCa. It is the only code that
- * knows HTTP/2.
+ * startServer serves the connector over HTTP/2, gRPC only (the baton protocol; the Connect and
+ * gRPC-web protocols would be surface nobody uses): plain h2c by default, TLS with tls, mutual
+ * TLS with tls.clientCa. It is the only code that knows HTTP/2.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
   const health = createHealthState();
   const shutdown = new AbortController();
+  // connect-node links every in-flight call to this signal (and unlinks it when the call ends),
+  // so dozens of listeners at once are normal, not the leak Node's default warning assumes.
+  setMaxListeners(0, shutdown.signal);
   const adapter = connectNodeAdapter({
     routes: createRoutes({ connector: options.connector, health, log }),
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
     interceptors: [callInterceptor(log)],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
@@ -63,7 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // where gzip only costs CPU on both ends. Compressed requests are still accepted.
     compressMinBytes: Number.POSITIVE_INFINITY,
   });
-  const handler = withUploadCutoff(adapter);
+  const handler = withUploadCutoff(withUnreadableRequestsInvalid(adapter));
   const settings: http2.Settings = { maxConcurrentStreams: options.maxConcurrentStreams ?? 100 };
   const server = options.tls
     ? http2.createSecureServer(
@@ -133,6 +140,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/**
+ * withUnreadableRequestsInvalid answers INVALID_ARGUMENT, not INTERNAL, to a unary request whose
+ * body cannot be read (see isUnreadableRequest). connect-es reads a unary request before any
+ * interceptor runs, so its status is rewritten here, in the trailers.
+ */
+function withUnreadableRequestsInvalid(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void) {
+  return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    const addTrailers = res.addTrailers.bind(res);
+    res.addTrailers = (trailers: http2.OutgoingHttpHeaders) => {
+      const message = trailers["grpc-message"];
+      if (trailers["grpc-status"] === "13" && typeof message === "string" && isUnreadableRequest(decodeGrpcMessage(message))) {
+        trailers = { ...trailers, "grpc-status": "3" };
+      }
+      addTrailers(trailers);
+    };
+    handler(req, res);
+  };
+}
+
+function decodeGrpcMessage(message: string): string {
+  try {
+    return decodeURIComponent(message);
+  } catch {
+    return message;
+  }
 }
 
 /**
