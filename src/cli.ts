@@ -3,8 +3,6 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "./app.js";
-import { runInspectCommand } from "./c1z/inspect-command.js";
-import { runSyncCommand } from "./c1z/sync-command.js";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
 import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
@@ -12,9 +10,7 @@ import { createLogger } from "./logger.js";
 import type { RoleSlug } from "./resources/temporal-access.js";
 import { PROTOCOL_REGISTRY } from "./connector/protocol-registry.js";
 import { startServer, type RunningServer, type TlsOptions } from "./server/server.js";
-import { createDemoAccount, DEMO_API_KEY } from "./simulator/demo-account.js";
-import { generateAccount } from "./simulator/generate-account.js";
-import { startSimulator, type Simulator } from "./simulator/simulator.js";
+import type { Simulator } from "./simulator/simulator.js";
 
 const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Temporal Cloud
 
@@ -75,9 +71,10 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async demo(values) {
     const signal = stopSignal();
+    const { DEMO_API_KEY, startSimulator } = await import("./simulator/index.js");
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
-      account: values.users === undefined ? createDemoAccount() : generated(values),
+      account: await accountOf(values),
       latencyMs: values.latency as number,
       operationDelayMs: values["operation-delay"] as number,
     });
@@ -96,8 +93,9 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const signal = stopSignal();
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
+    const { startSimulator } = await import("./simulator/index.js");
     const simulator = await startSimulator({
-      account: values.users === undefined ? createDemoAccount() : generated(values),
+      account: await accountOf(values),
       host,
       port,
       latencyMs: values.latency as number,
@@ -109,6 +107,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 
   async sync(values, env) {
+    const { runSyncCommand } = await import("./c1z/sync-command.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
         const apiKey = apiKeyOf(values);
@@ -119,7 +118,10 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     });
   },
 
-  inspect: (values, env) => runInspectCommand(values, env),
+  async inspect(values, env) {
+    const { runInspectCommand } = await import("./c1z/inspect-command.js");
+    return runInspectCommand(values, env);
+  },
 
   async capabilities() {
     // Capabilities are static: derived from the resource types, without calling Temporal Cloud.
@@ -219,7 +221,10 @@ function hostPort(listen: string, portOverride?: number): [string, number] {
   return [host, portOverride ?? Number(m[2])];
 }
 
-function generated(values: Values) {
+/** accountOf is the simulator's account: the demo account, or a generated one with --users. */
+async function accountOf(values: Values) {
+  const { createDemoAccount, generateAccount } = await import("./simulator/index.js");
+  if (values.users === undefined) return createDemoAccount();
   return generateAccount({
     users: values.users as number,
     serviceAccounts: values["service-accounts"] as number,

@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+
+// pino-pretty (~10 MB resident) is loaded only for console output: a served connector logs JSON.
+const require = createRequire(import.meta.url);
 
 /** LoggerOptions configures createLogger. */
 export interface LoggerOptions {
@@ -25,6 +29,7 @@ export function createLogger(options: LoggerOptions): Logger {
     hooks: { streamWrite: scrub },
   };
   if (options.format === "console") {
+    const pretty = require("pino-pretty") as typeof PinoPretty;
     return pino(config, pretty({ destination: 2, sync: true, colorize: false, translateTime: "SYS:HH:MM:ss.l" }));
   }
   return pino(config, options.destination ?? pino.destination({ dest: 2, sync: true }));
