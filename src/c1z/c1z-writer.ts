@@ -15,7 +15,7 @@ import {
   type Resource,
 } from "../connector/c1.js";
 import { newSyncId, type SyncStore } from "../sync/syncer.js";
-import { writeC1zEnvelope } from "./c1z-envelope.js";
+import { C1zFormatError, readC1zEnvelope, writeC1zEnvelope } from "./c1z-envelope.js";
 import { C1Z_SCHEMA } from "./c1z-schema.js";
 import { formatSyncTimestamp } from "./sync-timestamp.js";
 import { trackTempPath } from "./temp-paths.js";
@@ -36,6 +36,12 @@ export interface C1zWriterOptions {
   batchSize?: number;
   /** zstd level of the published file (default 3, the SDK's default). */
   compressionLevel?: number;
+  /**
+   * How many finished full syncs the published file keeps, this one included (default 2, the
+   * SDK's BATON_KEEP_SYNC_COUNT: the previous sync is what `baton diff` compares with);
+   * Infinity keeps them all (BATON_SKIP_CLEANUP).
+   */
+  keepSyncs?: number;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -65,16 +71,19 @@ export interface C1zWriter extends SyncStore {
 }
 
 /**
- * createC1zWriter starts a full sync run in a fresh SQLite database with the exact v1 c1z
- * schema (c1z-and-daemon.md §1.3, §1.7): one `full` sync-run row with `supports_diff` and
- * `grants_backfilled` set, so readers never backfill; every `data` column a binary
- * c1.connector.v2 message; GrantExpandable moved from a grant's annotations to its `expansion`
- * column. Memory stays bounded whatever the account's size: rows go to disk in batches and
+ * createC1zWriter starts a full sync run in a working copy of the target c1z (or a fresh
+ * database) with the exact v1 c1z schema (c1z-and-daemon.md §1.3, §1.7): a `full` sync-run row
+ * with `supports_diff` and `grants_backfilled` set, so readers never backfill; every `data`
+ * column a binary c1.connector.v2 message; GrantExpandable moved from a grant's annotations to
+ * its `expansion` column. Like the SDK, finishing keeps the newest `keepSyncs` full syncs of
+ * the file. An existing target that is not a v1 c1z is refused (C1zFormatError), never replaced.
+ * Memory stays bounded whatever the account's size: rows go to disk in batches and
  * resourcesOfType pages through SQLite instead of keeping resources in memory.
  */
 export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWriter> {
   const now = options.now ?? (() => new Date());
   const batchSize = Math.max(1, options.batchSize ?? 1000);
+  const keepSyncs = Math.max(1, options.keepSyncs ?? 2);
   // Fail before the sync, not after it, when the c1z could never be published.
   await access(dirname(options.path), constants.W_OK);
 
@@ -84,7 +93,15 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
   const syncId = newSyncId();
   let db: Database.Database;
   try {
-    db = openWorkingDatabase(databasePath, syncId, formatSyncTimestamp(now()));
+    const previous = await exists(options.path);
+    if (previous) await readC1zEnvelope(options.path, databasePath);
+    try {
+      db = openWorkingDatabase(databasePath, syncId, formatSyncTimestamp(now()));
+    } catch (err) {
+      // E.g. a file of an SDK version whose tables differ from the ones we write.
+      if (previous && err instanceof Error) throw new C1zFormatError(`${options.path} cannot take another sync: ${err.message}`);
+      throw err;
+    }
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     untrackDir();
@@ -251,6 +268,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
       try {
         endSync.run(formatSyncTimestamp(now()), syncId);
         db.exec("commit");
+        if (removeOldSyncs(db, keepSyncs) > 0) db.exec("vacuum");
         // A no-op in rollback-journal mode; kept so that the published file is self-contained
         // even if the journal mode is ever changed to WAL (§1.2: no pending -wal).
         db.pragma("wal_checkpoint(TRUNCATE)");
@@ -293,6 +311,42 @@ function openWorkingDatabase(path: string, syncId: string, startedAt: string): D
     return db;
   } catch (err) {
     db.close();
+    throw err;
+  }
+}
+
+/** Every table whose rows belong to a sync. */
+const SYNC_TABLES = ["v1_resource_types", "v1_resources", "v1_entitlements", "v1_grants", "v1_assets", "v1_connector_sessions", "v1_sync_runs"];
+
+/**
+ * removeOldSyncs is the SDK's cleanup (c1z-and-daemon.md §1.5): it keeps the newest `keep`
+ * finished full syncs, deletes older full syncs and the partial syncs that ended before the
+ * oldest one kept, and leaves unfinished syncs alone. Returns how many syncs it deleted.
+ */
+function removeOldSyncs(db: Database.Database, keep: number): number {
+  const full = db
+    .prepare<[], { sync_id: string; ended_at: string }>("select sync_id, ended_at from v1_sync_runs where sync_type = 'full' and ended_at is not null order by ended_at desc, id desc")
+    .all();
+  if (full.length <= keep) return 0;
+  const oldestKept = full[keep - 1]!.ended_at;
+  const doomed = db
+    .prepare<[string, string], { sync_id: string }>("select sync_id from v1_sync_runs where ended_at is not null and ended_at <= ? and sync_id not in (select value from json_each(?))")
+    .all(oldestKept, JSON.stringify(full.slice(0, keep).map((r) => r.sync_id)));
+  db.transaction(() => {
+    for (const table of SYNC_TABLES) {
+      const remove = db.prepare(`delete from ${table} where sync_id = ?`);
+      for (const { sync_id } of doomed) remove.run(sync_id);
+    }
+  })();
+  return doomed.length;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw err;
   }
 }

@@ -38,7 +38,8 @@ export async function runSyncCommand(values: Values, env: NodeJS.ProcessEnv, dep
   const interrupt = interruptOnSignals();
   try {
     const action = provisioningActionOf(values);
-    return action ? await runOneShot(action, { file, tempDir, deps, signal: interrupt.signal }) : await runFullSync({ file, tempDir, deps, signal: interrupt.signal });
+    if (action) return await runOneShot(action, { file, tempDir, deps, signal: interrupt.signal });
+    return await runFullSync({ file, tempDir, keepSyncs: keepSyncsOf(env), deps, signal: interrupt.signal });
   } catch (err) {
     if (err instanceof CommandError) {
       process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
@@ -57,13 +58,26 @@ interface RunOptions {
   signal: AbortSignal;
 }
 
-async function runFullSync({ file, tempDir, deps, signal }: RunOptions): Promise<number> {
+/**
+ * keepSyncsOf reads the SDK's cleanup settings: BATON_KEEP_SYNC_COUNT full syncs stay in the
+ * file (2 by default, so `baton diff` has the previous one), all of them with BATON_SKIP_CLEANUP.
+ */
+export function keepSyncsOf(env: NodeJS.ProcessEnv): number {
+  if (/^(true|1)$/i.test(env.BATON_SKIP_CLEANUP ?? "")) return Infinity;
+  const count = env.BATON_KEEP_SYNC_COUNT;
+  if (count === undefined || count === "") return 2;
+  if (!/^\d+$/.test(count) || Number(count) < 1) throw new CommandError(`BATON_KEEP_SYNC_COUNT must be a whole number of syncs, at least 1; got "${count}"`);
+  return Number(count);
+}
+
+async function runFullSync({ file, tempDir, keepSyncs, deps, signal }: RunOptions & { keepSyncs: number }): Promise<number> {
   const { app, log } = deps.connect({ provisioning: false });
   let writer: C1zWriter | undefined;
   let endpoint: Endpoint | undefined;
   const untouched = () => `${file} was ${existsSync(file) ? "left unchanged" : "not written"}`;
   try {
-    writer = await createC1zWriter({ path: file, tempDir }).catch((err: unknown) => {
+    writer = await createC1zWriter({ path: file, tempDir, keepSyncs }).catch((err: unknown) => {
+      if (err instanceof C1zFormatError) throw new CommandError(`${err.message}; it was left as it is (remove it, or choose another --file)`);
       throw new CommandError(`cannot write ${file}: ${errorCode(err)}`);
     });
     endpoint = await serveInProcess(app, log);

@@ -1,10 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { create, fromBinary } from "@bufbuild/protobuf";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { compress } from "zstd-napi";
 import { createC1zWriter } from "../../src/c1z/c1z-writer.js";
 import { formatSyncTimestamp, parseSyncTimestamp } from "../../src/c1z/sync-timestamp.js";
 import { ResourceSchema, type Resource } from "../../src/connector/c1.js";
@@ -21,6 +23,29 @@ const heapMB = () => {
 
 const user = (i: number): Resource =>
   create(ResourceSchema, { id: { resourceType: "user", resource: `u${String(i).padStart(6, "0")}` }, displayName: `user ${i}@example.com`, description: "x".repeat(200) });
+
+/** writeSync writes one finished sync of these resources into path; resolves to its sync id. */
+async function writeSync(path: string, resources: Resource[], keepSyncs?: number): Promise<string> {
+  const writer = await createC1zWriter({ path, tempDir: dirname(path), keepSyncs });
+  for (const resource of resources) writer.putResource(resource);
+  await writer.finish();
+  return writer.syncId;
+}
+
+/** syncsIn lists the file's sync runs, oldest first, with the users each holds. */
+function syncsIn(path: string): { sync_id: string; users: string[] }[] {
+  const file = decodeC1z(path);
+  try {
+    const runs = file.db.prepare("select sync_id from v1_sync_runs order by id").all() as { sync_id: string }[];
+    const users = file.db.prepare("select data from v1_resources where sync_id = ? order by id");
+    return runs.map(({ sync_id }) => ({
+      sync_id,
+      users: (users.all(sync_id) as { data: Buffer }[]).map((r) => fromBinary(ResourceSchema, r.data).id!.resource),
+    }));
+  } finally {
+    file.close();
+  }
+}
 
 describe("the c1z writer", () => {
   let dir: string;
@@ -70,17 +95,18 @@ describe("the c1z writer", () => {
 
   it("publishes atomically: the previous file stays until the new one is complete, and aborting leaves it", async () => {
     const target = join(dir, "sync.c1z");
-    writeFileSync(target, "previous");
+    await writeSync(target, [user(0)]);
+    const previous = readFileSync(target);
     const aborted = await createC1zWriter({ path: target, tempDir: dir });
     aborted.putResource(user(1));
     await aborted.abort();
-    expect(readFileSync(target, "utf8")).toBe("previous");
+    expect(readFileSync(target).equals(previous)).toBe(true);
     expect(readdirSync(dir)).toEqual(["sync.c1z"]);
 
     const cancelled = await createC1zWriter({ path: target, tempDir: dir });
     cancelled.putResource(user(1));
     await expect(cancelled.finish(AbortSignal.abort())).rejects.toThrow();
-    expect(readFileSync(target, "utf8")).toBe("previous");
+    expect(readFileSync(target).equals(previous)).toBe(true);
     expect(readdirSync(dir)).toEqual(["sync.c1z"]);
 
     const writer = await createC1zWriter({ path: target, tempDir: dir });
@@ -95,6 +121,68 @@ describe("the c1z writer", () => {
   it("refuses, before syncing, a file it could never publish", async () => {
     await expect(createC1zWriter({ path: join(dir, "missing", "sync.c1z"), tempDir: dir })).rejects.toMatchObject({ code: "ENOENT" });
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("never replaces a file that is not a c1z", async () => {
+    const target = join(dir, "notes.txt");
+    writeFileSync(target, "my notes");
+    await expect(createC1zWriter({ path: target, tempDir: dir })).rejects.toThrow(`${target} is not a c1z file (it does not start with "C1ZF\\0")`);
+    expect(readFileSync(target, "utf8")).toBe("my notes");
+    expect(readdirSync(dir)).toEqual(["notes.txt"]);
+  });
+
+  it("keeps the newest full syncs of the file, like the SDK's cleanup, so that baton diff has the previous one", async () => {
+    const target = join(dir, "sync.c1z");
+    const ids = [];
+    for (let i = 1; i <= 3; i++) ids.push(await writeSync(target, [user(i)]));
+    expect(syncsIn(target)).toEqual([
+      { sync_id: ids[1], users: ["u000002"] },
+      { sync_id: ids[2], users: ["u000003"] },
+    ]);
+    // Nothing of the dropped sync is left in any table.
+    const file = decodeC1z(target);
+    try {
+      for (const { name } of file.db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]) {
+        expect(file.db.prepare(`select count(*) as n from ${name} where sync_id = ?`).get(ids[0]), name).toEqual({ n: 0 });
+      }
+    } finally {
+      file.close();
+    }
+
+    ids.push(await writeSync(target, [user(4)], Infinity));
+    expect(syncsIn(target).map((s) => s.users)).toEqual([["u000002"], ["u000003"], ["u000004"]]);
+    ids.push(await writeSync(target, [user(5)], 1));
+    expect(syncsIn(target)).toEqual([{ sync_id: ids[4], users: ["u000005"] }]);
+  });
+
+  it("drops partial syncs that ended before the oldest full sync kept, and leaves unfinished ones alone", async () => {
+    const target = join(dir, "sync.c1z");
+    await writeSync(target, [user(1)]);
+    // Add the rows a Go connector could have left, with nothing but SQLite and zstd.
+    const file = decodeC1z(target);
+    const copy = join(dir, "edited.db");
+    writeFileSync(copy, file.sqlite);
+    file.close();
+    const db = new Database(copy);
+    const run = db.prepare(
+      "insert into v1_sync_runs (sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id) values (?, ?, ?, '', ?, '', '')",
+    );
+    run.run("partial-old", "2020-01-01 00:00:00", "2020-01-01 00:00:01", "partial");
+    run.run("unfinished", "2020-01-01 00:00:00", null, "full");
+    run.run("partial-new", "2999-01-01 00:00:00", "2999-01-01 00:00:01", "partial");
+    db.close();
+    writeFileSync(target, Buffer.concat([Buffer.from("C1ZF\0", "latin1"), compress(readFileSync(copy))]));
+    rmSync(copy);
+
+    const second = await writeSync(target, [user(2)]);
+    const third = await writeSync(target, [user(3)]);
+    const runs = decodeC1z(target);
+    try {
+      const ids = (runs.db.prepare("select sync_id from v1_sync_runs order by id").all() as { sync_id: string }[]).map((r) => r.sync_id);
+      expect(ids).toEqual(["unfinished", "partial-new", second, third]);
+    } finally {
+      runs.close();
+    }
   });
 
   it("formats timestamps as Go's 2006-01-02 15:04:05.999999999, in local time", () => {

@@ -39,13 +39,19 @@ describe("one-shot provisioning with the sync file, end to end", () => {
     // --log-level warn (BATON_LOG_LEVEL) silences the progress lines: nothing on either stream.
     expect(run).toMatchObject({ code: 0, stdout: "", stderr: "" });
   };
-  /** The grants and resources of the file, read with nothing but zstd and SQLite. */
-  const stored = () => {
+  /**
+   * The grants and resources of one full sync in the file (0 = the newest, 1 = the one before,
+   * which `baton diff` compares with), read with nothing but zstd and SQLite.
+   */
+  const stored = (age = 0) => {
     const file = decodeC1z(join(dir, "sync.c1z"));
     try {
-      const grants = (file.db.prepare("select data from v1_grants").all() as { data: Buffer }[]).map((r) => fromBinary(GrantSchema, r.data));
-      const resources = (file.db.prepare("select data from v1_resources").all() as { data: Buffer }[]).map((r) => fromBinary(ResourceSchema, r.data));
-      return { grantIds: grants.map((g) => g.id), resources };
+      const syncs = file.db.prepare("select sync_id from v1_sync_runs where sync_type = 'full' and ended_at is not null order by ended_at desc").all() as { sync_id: string }[];
+      const syncId = syncs[age]!.sync_id;
+      const data = (table: string) => (file.db.prepare(`select data from ${table} where sync_id = ?`).all(syncId) as { data: Buffer }[]).map((r) => r.data);
+      const grants = data("v1_grants").map((d) => fromBinary(GrantSchema, d));
+      const resources = data("v1_resources").map((d) => fromBinary(ResourceSchema, d));
+      return { syncs: syncs.length, grantIds: grants.map((g) => g.id), resources };
     } finally {
       file.close();
     }
@@ -80,6 +86,9 @@ describe("one-shot provisioning with the sync file, end to end", () => {
     expect(JSON.parse(revoked.stdout)).toMatchObject({ annotations: [{ "@type": "type.googleapis.com/c1.connector.v2.RequestId" }] });
     await sync();
     expect(stored().grantIds).not.toContain(grantId);
+    // Like the SDK, the file keeps the previous full sync for `baton diff`, and no more.
+    expect(stored(1).grantIds).toContain(grantId);
+    expect(stored().syncs).toBe(2);
 
     const ownerGrant = `account-role:acme7-owner:member:user:${U.alice}`;
     expect(stored().grantIds).toContain(ownerGrant);
