@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
 import type PinoPretty from "pino-pretty";
 
-// pino-pretty (~10 MB resident) is loaded only for console output: a served connector logs JSON.
+// pino-pretty and its dependencies are loaded only for console output: a served connector logs JSON.
 const require = createRequire(import.meta.url);
 
 /** LoggerOptions configures createLogger. */
