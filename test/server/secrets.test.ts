@@ -68,11 +68,16 @@ describe("the API key never leaks", () => {
     stack.simulator.setOperationOutcome(undefined);
   });
 
-  it("in upstream failures: 401, 403, 429, 5xx, lost responses and timeouts", async () => {
+  it("in upstream failures: 401, 403, 429, 5xx, lost responses, timeouts and errors echoing the key", async () => {
     const api = recording(stack.client, seen);
     const list = () => api.call(ResourcesService.method.listResources, { resourceTypeId: "user" }).catch(() => undefined);
     for (const [code, grpc] of [[401, 16], [403, 7], [429, 8], [500, 13], [503, 14]] as const) {
       stack.simulator.onRequest((req) => (req.route === "GetUsers" ? { status: code, code: grpc, message: `injected ${code}`, retryAfterSeconds: code === 429 ? 0.01 : undefined } : undefined));
+      await list();
+    }
+    // An upstream that echoes the credential it was sent (some APIs do, in auth errors).
+    for (const [code, grpc] of [[401, 16], [400, 3], [503, 14]] as const) {
+      stack.simulator.onRequest((req) => (req.route === "GetUsers" ? { status: code, code: grpc, message: `invalid credential "Bearer ${CANARY}"` } : undefined));
       await list();
     }
     stack.simulator.onRequest(undefined);
