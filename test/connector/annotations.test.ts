@@ -1,15 +1,25 @@
-import { toBinary } from "@bufbuild/protobuf";
-import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { annotation, findAnnotation, v1Identifier } from "../../src/connector/annotations.js";
-import { V1IdentifierSchema } from "../../src/connector/c1.js";
+import { GrantExpandableSchema, UserTraitSchema, UserTrait_AccountType, V1IdentifierSchema } from "../../src/connector/c1.js";
 
 describe("annotations", () => {
-  it("v1Identifier encodes exactly what the generic annotation() does", () => {
-    for (const id of ["user:alice@acme.example", "", "grant:namespace:ns.acme7:read:" + "x".repeat(300), "ünïcødé:☃"]) {
-      const fast = v1Identifier(id);
-      expect(toBinary(AnySchema, fast)).toEqual(toBinary(AnySchema, annotation(V1IdentifierSchema, { id })));
-      expect(findAnnotation([fast], V1IdentifierSchema)?.id).toBe(id);
-    }
+  it("pack exactly what protobuf-es's anyPack packs, and unpack again", () => {
+    const trait = {
+      emails: [{ address: "ünïcødé@acme.example", isPrimary: true }],
+      login: "x".repeat(300),
+      accountType: UserTrait_AccountType.HUMAN,
+      profile: { user_id: "u1", nested: { list: [1, "two", null, true, { deep: [] }] } },
+      createdAt: { seconds: 1_700_000_000n, nanos: 5 },
+    };
+    const cases = [
+      [annotation(UserTraitSchema, trait), anyPack(UserTraitSchema, create(UserTraitSchema, trait))],
+      [annotation(GrantExpandableSchema, { entitlementIds: ["group:g1:member", ""] }), anyPack(GrantExpandableSchema, create(GrantExpandableSchema, { entitlementIds: ["group:g1:member", ""] }))],
+      [annotation(GrantExpandableSchema), anyPack(GrantExpandableSchema, create(GrantExpandableSchema))],
+    ] as const;
+    for (const [ours, theirs] of cases) expect(toBinary(AnySchema, ours)).toEqual(toBinary(AnySchema, theirs));
+    expect(findAnnotation([cases[0][0]], UserTraitSchema)?.profile).toEqual(trait.profile);
+    for (const id of ["user:alice@acme.example", "", "ünïcødé:☃"]) expect(findAnnotation([v1Identifier(id)], V1IdentifierSchema)?.id).toBe(id);
   });
 });

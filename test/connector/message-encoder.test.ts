@@ -1,0 +1,88 @@
+import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { StructSchema, TimestampSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  EntitlementSchema,
+  GrantSchema,
+  GrantsServiceListGrantsResponseSchema,
+  ResourceSchema,
+  ResourcesServiceListResourcesResponseSchema,
+  ResourceTypeSchema,
+  Status_ResourceStatus,
+  UserTraitSchema,
+} from "../../src/connector/c1.js";
+import { messageEncoder, preEncoded } from "../../src/connector/message-encoder.js";
+import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/index.js";
+import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
+import { startStack } from "../helpers/stack.js";
+
+/** sameAsToBinary asserts the compiled encoder writes exactly protobuf-es's bytes for each message. */
+function expectSameAsToBinary<S extends DescMessage>(schema: S, messages: readonly MessageShape<S>[]): void {
+  const encode = messageEncoder(schema);
+  const mismatched = messages.filter((m) => !Buffer.from(encode(m)).equals(Buffer.from(toBinary(schema, m))));
+  expect(mismatched, `${schema.typeName}: ${mismatched.length} of ${messages.length} differ`).toEqual([]);
+}
+
+async function syncOf(account: ReturnType<typeof createDemoAccount>, apiKey: string): Promise<MemoryStore> {
+  const stack = await startStack({ account, apiKey });
+  try {
+    const store = createMemoryStore();
+    await runSync({ api: stack.client, store });
+    return store;
+  } finally {
+    await stack.close();
+  }
+}
+
+describe("the compiled message encoder", () => {
+  const stores: MemoryStore[] = [];
+  beforeAll(async () => {
+    stores.push(await syncOf(createDemoAccount(), DEMO_API_KEY));
+    const generated = generateAccount({ users: 1_500, seed: 5 });
+    stores.push(await syncOf(generated, generated.apiKey));
+  });
+  afterAll(() => void stores.splice(0));
+
+  it("writes toBinary's bytes for every object of full syncs of the demo and a generated account", () => {
+    for (const store of stores) {
+      expect(store.resources.length).toBeGreaterThan(0);
+      expectSameAsToBinary(ResourceTypeSchema, store.resourceTypes);
+      expectSameAsToBinary(ResourceSchema, store.resources);
+      expectSameAsToBinary(EntitlementSchema, store.entitlements);
+      expectSameAsToBinary(GrantSchema, store.grants);
+    }
+    // And whole pages, whose items are long enough to need multi-byte lengths.
+    const grants = stores[1]!.grants.slice(0, 1000);
+    expectSameAsToBinary(GrantsServiceListGrantsResponseSchema, [create(GrantsServiceListGrantsResponseSchema, { list: grants, nextPageToken: "t".repeat(5000) })]);
+  });
+
+  it("writes toBinary's bytes for the edge cases of every field kind it compiles", () => {
+    const long = "é".repeat(9000); // 18,000 bytes: a three-byte length
+    const resources = [
+      create(ResourceSchema),
+      create(ResourceSchema, { displayName: long, description: "\ud800 lone surrogate ☃", id: { resourceType: "", resource: "r" } }),
+      create(ResourceSchema, {
+        id: { resourceType: "user", resource: "u" },
+        profile: { a: null, b: -0.5, c: Number.MAX_VALUE, d: "", e: false, f: [], g: {}, h: [[1], { i: [null] }], "": "empty key", ü: long },
+        status: { status: Status_ResourceStatus.DISABLED, details: "x" },
+        createdAt: { seconds: -62_135_596_800n, nanos: 999_999_999 },
+        annotations: [{ typeUrl: "type.googleapis.com/x", value: new Uint8Array(300).fill(7) }, { typeUrl: "", value: new Uint8Array() }],
+      }),
+    ];
+    const withUnknown = create(ResourceSchema, { displayName: "d" });
+    withUnknown.$unknown = [{ no: 99, wireType: 2, data: new Uint8Array([2, 1, 2]) }];
+    resources.push(withUnknown);
+    expectSameAsToBinary(ResourceSchema, resources);
+    expectSameAsToBinary(UserTraitSchema, [create(UserTraitSchema, { accountType: -1 as never, emails: [{ address: "a", isPrimary: false }], profile: {} })]);
+    expectSameAsToBinary(TimestampSchema, [create(TimestampSchema, { seconds: 253_402_300_799n, nanos: -1 }), create(TimestampSchema, { seconds: -1n })]);
+    expectSameAsToBinary(StructSchema, [create(StructSchema, { fields: { k: { kind: { case: "nullValue", value: 0 } }, e: {} } })]);
+    expectSameAsToBinary(ValueSchema, [create(ValueSchema, { kind: { case: "numberValue", value: 0 } }), create(ValueSchema, { kind: { case: "stringValue", value: "" } })]);
+  });
+
+  it("pre-encodes a response that toBinary passes through unchanged", () => {
+    const init = { list: stores[0]!.resources.slice(0, 5), nextPageToken: "next" };
+    const expected = toBinary(ResourcesServiceListResourcesResponseSchema, create(ResourcesServiceListResourcesResponseSchema, init));
+    expect(toBinary(ResourcesServiceListResourcesResponseSchema, preEncoded(ResourcesServiceListResourcesResponseSchema, init))).toEqual(expected);
+    expect(toBinary(ResourcesServiceListResourcesResponseSchema, preEncoded(ResourcesServiceListResourcesResponseSchema, {}))).toEqual(new Uint8Array());
+  });
+});
