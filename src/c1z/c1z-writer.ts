@@ -1,7 +1,7 @@
 import { access, constants, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { anyIs, anyUnpack } from "@bufbuild/protobuf/wkt";
 import Database from "better-sqlite3";
 import {
@@ -14,11 +14,19 @@ import {
   type Grant,
   type Resource,
 } from "../connector/c1.js";
+import { messageEncoder } from "../connector/message-encoder.js";
 import { newSyncId, type SyncStore } from "../sync/syncer.js";
 import { C1zFormatError, readC1zEnvelope, writeC1zEnvelope } from "./c1z-envelope.js";
 import { C1Z_SCHEMA } from "./c1z-schema.js";
 import { formatSyncTimestamp } from "./sync-timestamp.js";
 import { trackTempPath } from "./temp-paths.js";
+
+// The data column of every row is a binary c1.connector.v2 message.
+const encodeResourceType = messageEncoder(ResourceTypeSchema);
+const encodeResource = messageEncoder(ResourceSchema);
+const encodeEntitlement = messageEncoder(EntitlementSchema);
+const encodeGrant = messageEncoder(GrantSchema);
+const encodeGrantExpandable = messageEncoder(GrantExpandableSchema);
 
 /** RESOURCE_PAGE is how many resources resourcesOfType reads from SQLite at a time. */
 const RESOURCE_PAGE = 200;
@@ -183,7 +191,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
 
     putResourceType(type) {
       ensureOpen();
-      insertResourceType.run(type.id, toBinary(ResourceTypeSchema, type), syncId, discoveredAt());
+      insertResourceType.run(type.id, encodeResourceType(type), syncId, discoveredAt());
       types.add(type.id);
       wrote();
     },
@@ -197,7 +205,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
         `${id.resourceType}:${id.resource}`,
         parent ? parent.resourceType : null,
         parent ? parent.resource : null,
-        toBinary(ResourceSchema, resource),
+        encodeResource(resource),
         syncId,
         discoveredAt(),
       ).changes;
@@ -212,7 +220,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
       const owner = entitlement.resource?.id;
       // baton's `entitlements` command dereferences entitlement.resource.id without a nil check.
       if (!owner) throw new Error(`entitlement ${entitlement.id} has no resource id`);
-      insertEntitlement.run(owner.resourceType, owner.resource, entitlement.id, toBinary(EntitlementSchema, entitlement), syncId, discoveredAt());
+      insertEntitlement.run(owner.resourceType, owner.resource, entitlement.id, encodeEntitlement(entitlement), syncId, discoveredAt());
       counts.entitlements++;
       wrote();
     },
@@ -359,9 +367,9 @@ async function exists(path: string): Promise<boolean> {
  */
 function splitExpansion(grant: Grant): { data: Uint8Array; expansion: Uint8Array | null } {
   const found = grant.annotations.find((a) => anyIs(a, GrantExpandableSchema));
-  if (!found) return { data: toBinary(GrantSchema, grant), expansion: null };
+  if (!found) return { data: encodeGrant(grant), expansion: null };
   const expandable = anyUnpack(found, GrantExpandableSchema)!;
   const stripped = { ...grant, annotations: grant.annotations.filter((a) => !anyIs(a, GrantExpandableSchema)) };
   const usable = expandable.entitlementIds.some((id) => id.trim() !== "");
-  return { data: toBinary(GrantSchema, stripped), expansion: usable ? toBinary(GrantExpandableSchema, expandable) : null };
+  return { data: encodeGrant(stripped), expansion: usable ? encodeGrantExpandable(expandable) : null };
 }
