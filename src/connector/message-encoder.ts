@@ -3,13 +3,15 @@ import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /**
- * A protobuf binary encoder compiled per message type, for the few large responses of a sync
- * (lists of resources, entitlements and grants). protobuf-es's toBinary walks each message
- * through its reflection API and allocates a buffer per nested message; at tens of thousands of
- * objects per sync that was a third of the connector's CPU. This one writes into one growing
- * Buffer and patches each nested message's length in place. It produces exactly toBinary's
- * bytes (fields in number order, unknown fields last), which the tests check on every object
- * of full syncs; a type using anything it does not handle is encoded by toBinary instead.
+ * A protobuf binary encoder compiled per message type, for what a sync produces in bulk (list
+ * responses, annotations, c1z rows). protobuf-es's toBinary walks each message through its
+ * reflection API and allocates a buffer per nested message; at tens of thousands of objects per
+ * sync that was a third of the connector's CPU. This one writes into one growing Buffer and
+ * patches each nested message's length in place. It produces exactly toBinary's bytes (fields in
+ * number order, unknown fields last) from protobuf-es's message representation (oneofs as
+ * {case, value}, Struct fields as JSON objects), which the tests check on every object of full
+ * syncs, so a protobuf-es upgrade that changed either shows there; a type using anything it does
+ * not handle is encoded by toBinary instead.
  */
 export type MessageEncoder<Desc extends DescMessage> = (message: MessageShape<Desc>) => Uint8Array;
 
