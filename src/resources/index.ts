@@ -8,20 +8,15 @@ import { createServiceAccountSyncer } from "./service-account.js";
 import { createUserSyncer } from "./user.js";
 import type { TemporalAccount } from "./temporal-account.js";
 
-/**
- * createResourceSyncers returns every resource type of the connector, one line per type, in the
- * order a sync takes them. Groups come first: listing them starts the member fetches (one
- * request per group, most of a sync's upstream requests), which then run, paced by the rate
- * limit, while the other types are synced. The rest are in alphabetical order.
- */
+/** createResourceSyncers returns every resource type of the connector: one line per type. */
 export function createResourceSyncers(account: TemporalAccount): ResourceSyncer[] {
   return [
-    createGroupSyncer(account),
-    createAccountRoleSyncer(account),
-    createApiKeySyncer(account),
-    createCustomRoleSyncer(account),
-    createNamespaceSyncer(account),
-    createServiceAccountSyncer(account),
     createUserSyncer(account),
+    createServiceAccountSyncer(account),
+    createGroupSyncer(account),
+    createNamespaceSyncer(account),
+    createAccountRoleSyncer(account),
+    createCustomRoleSyncer(account),
+    createApiKeySyncer(account),
   ];
 }

@@ -48,10 +48,10 @@ describe("full sync of the demo account", () => {
 
   it("announces the resource types of compatibility.md plus groups, custom roles and API keys", () => {
     expect(store.resourceTypes.map((t) => [t.id, t.displayName, t.traits])).toEqual([
-      ["group", "Group", [ResourceType_Trait.GROUP]],
       ["account-role", "Account Role", [ResourceType_Trait.ROLE]],
       ["api-key", "API Key", [ResourceType_Trait.SECRET]],
       ["custom-role", "Custom Role", [ResourceType_Trait.ROLE]],
+      ["group", "Group", [ResourceType_Trait.GROUP]],
       ["namespace", "Namespace", []],
       ["service-account", "Service Account", [ResourceType_Trait.USER]],
       ["user", "User", [ResourceType_Trait.USER]],
