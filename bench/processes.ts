@@ -132,18 +132,18 @@ export async function startConnectorProcess(baseUrl: string, apiKey: string, ext
 
 /** rssBytes reads a process's current resident set (VmRSS); undefined where there is none. */
 export function rssBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  return statusBytes(pid, "VmRSS");
 }
 
 /** peakRssBytes reads a process's peak resident set (VmHWM) from /proc; undefined where there is none. */
 export function peakRssBytes(pid: number): number | undefined {
+  return statusBytes(pid, "VmHWM");
+}
+
+/** statusBytes reads a "<field>: N kB" line of /proc/<pid>/status, in bytes. */
+function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
   try {
-    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined;
