@@ -1,5 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
+import { messageDecoder } from "../connector/message-decoder.js";
+import { messageEncoder } from "../connector/message-encoder.js";
 import type { ConnectorApi } from "./syncer.js";
 
 /** GrpcClientOptions configures createGrpcClient. */
@@ -29,10 +31,12 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
     call(method, request, signal) {
       return new Promise((resolve, reject) => {
         const deadline = options.deadlineMs ? Date.now() + options.deadlineMs : Infinity;
+        const encode = messageEncoder(method.input);
+        const decode = messageDecoder(method.output);
         const call = client.makeUnaryRequest(
           `/${method.parent.typeName}/${method.name}`,
-          (message: typeof request) => Buffer.from(toBinary(method.input, create(method.input, message))),
-          (bytes: Buffer) => fromBinary(method.output, bytes),
+          (message: typeof request) => Buffer.from(encode(create(method.input, message))),
+          (bytes: Buffer) => decode(bytes),
           request,
           new grpc.Metadata(),
           { deadline },
