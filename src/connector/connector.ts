@@ -1,4 +1,4 @@
-import { create, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromDate, type Any } from "@bufbuild/protobuf/wkt";
 import {
   Capability,
@@ -24,7 +24,7 @@ import {
   type CreateAccountResponseSchema,
   type DeleteResourceRequest,
   type EntitlementsServiceListEntitlementsRequest,
-  type EntitlementsServiceListEntitlementsResponseSchema,
+  EntitlementsServiceListEntitlementsResponseSchema,
   type EntitlementsServiceListStaticEntitlementsRequest,
   type EntitlementsServiceListStaticEntitlementsResponseSchema,
   type GrantManagerServiceGrantRequest,
@@ -32,16 +32,17 @@ import {
   type GrantManagerServiceRevokeRequest,
   type GrantManagerServiceRevokeResponseSchema,
   type GrantsServiceListGrantsRequest,
-  type GrantsServiceListGrantsResponseSchema,
+  GrantsServiceListGrantsResponseSchema,
   type ResourceGetterServiceGetResourceRequest,
   type ResourceGetterServiceGetResourceResponseSchema,
   type ResourceTypesServiceListResourceTypesRequest,
   type ResourceTypesServiceListResourceTypesResponseSchema,
   type ResourcesServiceListResourcesRequest,
-  type ResourcesServiceListResourcesResponseSchema,
+  ResourcesServiceListResourcesResponseSchema,
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
+import { messageEncoder, preEncoded } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
 
@@ -68,7 +69,8 @@ export type CallInfo = Omit<CallContext, "syncId">;
 
 /**
  * Connector is the protocol-neutral core behind the c1.connector.v2 services: the server edge
- * decodes a request, calls the matching method and encodes what it returns.
+ * decodes a request, calls the matching method and encodes what it returns. The list methods
+ * answer with messages already encoded (preEncoded), which read as empty but send their page.
  */
 export interface Connector {
   readonly provisioning: boolean;
@@ -112,18 +114,23 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (!options.provisioning) throw failedPrecondition("provisioning is not enabled");
   }
 
-  /** page runs one list call: decode the token, call the resource type, encode the next token. */
   /**
-   * page runs one list call: decode the token, call the resource type, encode the next token.
-   * Whatever the data, a response stays within PAGE_BYTES: when a resource type's page is larger,
-   * the rest of it is served by the next call, whose token says how many items to skip (so the
-   * resource type needs no notion of message size).
+   * page runs one list call: decode the token, call the resource type, encode the next token and
+   * the response. Whatever the data, a response stays within PAGE_BYTES: when a resource type's
+   * page is larger, the rest of it is served by the next call, whose token says how many items
+   * to skip (so the resource type needs no notion of message size).
    */
-  async function page<S extends DescMessage>(scope: PageScope, token: string, schema: S, list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>) {
+  async function page<S extends DescMessage, R extends DescMessage>(
+    scope: PageScope,
+    token: string,
+    ctx: CallContext,
+    schemas: { item: S; response: R },
+    list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
+  ): Promise<MessageShape<R>> {
     const position = pagePosition(decodePageToken(scope, token));
-    const result = await list(position.cursor);
+    const result = await list(ctx, position.cursor);
     const items = position.skip > 0 ? result.items.slice(position.skip) : result.items;
-    const fitting = countFitting(schema, items, PAGE_BYTES);
+    const fitting = countFitting(schemas.item, items, PAGE_BYTES);
     let next: PagePosition | undefined;
     if (fitting < items.length) next = { cursor: position.cursor, skip: position.skip + fitting };
     else if (result.next !== undefined) next = { cursor: result.next, skip: 0 };
@@ -132,7 +139,9 @@ export function createConnector(options: ConnectorOptions): Connector {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
     }
-    return { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] };
+    // The pages of a sync are most of what the connector sends: they are encoded here, once.
+    const init = { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] } as unknown as MessageInitShape<R>;
+    return preEncoded(schemas.response, init);
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -161,7 +170,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       const parent = req.parentResourceId;
       const scope: PageScope = { op: "resources", resourceType: syncer.resourceType.id, resource: parent ? `${parent.resourceType}:${parent.resource}` : undefined };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, ResourceSchema, (cursor) => syncer.list(ctx, parent, cursor));
+      return page(scope, req.pageToken, ctx, RESOURCES, (c, cursor) => syncer.list(c, parent, cursor));
     },
 
     async getResource(req, info) {
@@ -181,12 +190,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedEntitlementsSchema)) {
         const list = typeScoped(syncer.typeEntitlements, syncer, "entitlements");
-        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, EntitlementSchema, (cursor) => list.call(syncer, ctx, cursor));
+        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ctx, ENTITLEMENTS, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.entitlements;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, EntitlementSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
+      return page(scope, req.pageToken, ctx, ENTITLEMENTS, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
 
     listStaticEntitlements(req) {
@@ -202,12 +211,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedGrantsSchema)) {
         const list = typeScoped(syncer.typeGrants, syncer, "grants");
-        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GrantSchema, (cursor) => list.call(syncer, ctx, cursor));
+        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, ctx, GRANTS, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.grants;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, GrantSchema, (cursor) => list.call(syncer, ctx, resource, cursor));
+      return page(scope, req.pageToken, ctx, GRANTS, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
 
     async grant(req, info) {
@@ -277,6 +286,10 @@ export function createConnector(options: ConnectorOptions): Connector {
  */
 export const PAGE_BYTES = 3 * 1024 * 1024;
 
+const RESOURCES = { item: ResourceSchema, response: ResourcesServiceListResourcesResponseSchema };
+const ENTITLEMENTS = { item: EntitlementSchema, response: EntitlementsServiceListEntitlementsResponseSchema };
+const GRANTS = { item: GrantSchema, response: GrantsServiceListGrantsResponseSchema };
+
 /** PagePosition is where a list resumes: a resource type's cursor and items of its page to skip. */
 interface PagePosition {
   cursor: Cursor | undefined;
@@ -305,11 +318,12 @@ const SAMPLE_EVERY = 16;
 function countFitting<S extends DescMessage>(schema: S, items: readonly MessageShape<S>[], budget: number): number {
   let sampled = 0;
   let count = 0;
-  for (let i = 0; i < items.length; i += SAMPLE_EVERY, count++) sampled += toBinary(schema, items[i]!).length + 8;
+  const encode = messageEncoder(schema);
+  for (let i = 0; i < items.length; i += SAMPLE_EVERY, count++) sampled += encode(items[i]!).length + 8;
   if (count === 0 || (sampled / count) * items.length * 2 < budget) return items.length;
   let used = 0;
   for (let i = 0; i < items.length; i++) {
-    used += toBinary(schema, items[i]!).length + 8; // + field tag and length prefix
+    used += encode(items[i]!).length + 8; // + field tag and length prefix
     if (used > budget && i > 0) return i;
   }
   return items.length;

@@ -21,9 +21,12 @@ type ReadField = (input: Input, message: Message, wireType: number) => void;
 
 interface Compiled {
   typeName: string;
-  /** The zero message's properties other than $typeName, in member order. */
-  zero: [name: string, make: () => unknown][];
-  fields: Map<number, ReadField>;
+  /** The zero message's immutable properties ($typeName, scalars), copied into each new message. */
+  template: Message;
+  /** Its mutable ones (lists, maps, oneofs, bytes), made afresh for each. */
+  fresh: [name: string, make: () => unknown][];
+  /** Field readers by field number (sparse). */
+  fields: (ReadField | undefined)[];
 }
 
 const compiled = new WeakMap<DescMessage, Compiled | null>();
@@ -49,19 +52,22 @@ function compile(desc: DescMessage): Compiled | null {
     return null;
   }
   // Recursive types find their entry while it is being filled in.
-  const type: Compiled = { typeName: desc.typeName, zero: [], fields: new Map() };
+  const type: Compiled = { typeName: desc.typeName, template: { $typeName: desc.typeName }, fresh: [], fields: [] };
   compiled.set(desc, type);
   for (const member of desc.members) {
-    if (member.kind === "oneof") type.zero.push([member.localName, () => ({ case: undefined })]);
-    else if (member.presence === IMPLICIT) type.zero.push([member.localName, zeroOf(member)]);
+    if (member.kind === "oneof") type.fresh.push([member.localName, () => ({ case: undefined })]);
+    else if (member.presence !== IMPLICIT) continue;
+    else if (member.fieldKind === "scalar" && member.scalar !== ScalarType.BYTES) type.template[member.localName] = zeroOf(member)();
+    else if (member.fieldKind === "enum") type.template[member.localName] = zeroOf(member)();
+    else type.fresh.push([member.localName, zeroOf(member)]);
   }
   for (const field of desc.fields) {
     const read = fieldReader(field);
-    if (!read) {
+    if (!read || field.number > 10_000) {
       compiled.set(desc, null);
       return null;
     }
-    type.fields.set(field.number, read);
+    type.fields[field.number] = read;
   }
   return type;
 }
@@ -89,14 +95,14 @@ function readMessage(type: Compiled, input: Input, length: number, into: Message
   if (end > input.end) throw new RangeError("premature EOF");
   let message = into;
   if (!message) {
-    message = { $typeName: type.typeName };
-    for (const [name, make] of type.zero) message[name] = make();
+    message = { ...type.template };
+    for (const [name, make] of type.fresh) message[name] = make();
   }
   while (input.pos < end) {
     const tag = input.uint32();
     const no = tag >>> 3;
     const wireType = tag & 7;
-    const read = type.fields.get(no);
+    const read = type.fields[no];
     if (read) {
       read(input, message, wireType);
       continue;
@@ -435,9 +441,10 @@ class Input {
     this.need(length);
     const start = this.pos;
     this.pos += length;
-    const bytes = this.buf.subarray(start, this.pos);
-    if (!isUtf8(bytes)) throw new TypeError("invalid UTF-8 in a string field");
-    return bytes.toString("utf8");
+    const text = this.buf.toString("utf8", start, this.pos);
+    // Invalid input decodes to U+FFFD; only then is it worth checking the bytes.
+    if (text.includes("\uFFFD") && !isUtf8(this.buf.subarray(start, this.pos))) throw new TypeError("invalid UTF-8 in a string field");
+    return text;
   }
 
   /** skip passes over a field's data and returns it (as fromBinary keeps it for unknown fields). */

@@ -36,8 +36,11 @@ export function rowKey(row: AccessRow): string {
   return `${row.principalType}\u0000${row.principalId}`;
 }
 
-/** ROWS_PER_PAGE keeps a grants page far below the 4 MiB message limit (≈400 bytes a grant). */
-export const ROWS_PER_PAGE = 1000;
+/**
+ * ROWS_PER_PAGE: big pages mean fewer round trips for the syncer (each costs it a Do call too),
+ * while a page (≈ 400 bytes a grant, 1 MB) stays far below the 4 MiB message limit.
+ */
+export const ROWS_PER_PAGE = 2500;
 
 /**
  * rowsPage returns the page of rows after the cursor (the key of the last row of the previous

@@ -9,11 +9,9 @@ import {
   ConnectorService,
   CredentialManagerService,
   EntitlementsService,
-  EntitlementsServiceListEntitlementsResponseSchema,
   EventService,
   GrantManagerService,
   GrantsService,
-  GrantsServiceListGrantsResponseSchema,
   RateLimitDescriptionSchema,
   RateLimitDescription_Status,
   ResourceDeleterService,
@@ -21,12 +19,10 @@ import {
   ResourceManagerService,
   ResourceTypesService,
   ResourcesService,
-  ResourcesServiceListResourcesResponseSchema,
   TicketsService,
 } from "../connector/c1.js";
 import { SDK_VERSION, type CallInfo, type Connector } from "../connector/connector.js";
 import { toConnectorError } from "../connector/errors.js";
-import { preEncoded } from "../connector/message-encoder.js";
 import { PROTOCOL_FILES } from "../connector/protocol-registry.js";
 import { validateMessage } from "../connector/validate.js";
 import { RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
@@ -90,14 +86,13 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
       },
     });
     router.service(ResourceTypesService, { listResourceTypes: (req) => connector.listResourceTypes(req) });
-    // The pages of a sync are most of what the connector sends: they go out pre-encoded.
-    router.service(ResourcesService, { listResources: async (req, ctx) => preEncoded(ResourcesServiceListResourcesResponseSchema, await connector.listResources(req, info(ctx))) });
+    router.service(ResourcesService, { listResources: (req, ctx) => connector.listResources(req, info(ctx)) });
     router.service(ResourceGetterService, { getResource: (req, ctx) => connector.getResource(req, info(ctx)) });
     router.service(EntitlementsService, {
-      listEntitlements: async (req, ctx) => preEncoded(EntitlementsServiceListEntitlementsResponseSchema, await connector.listEntitlements(req, info(ctx))),
+      listEntitlements: (req, ctx) => connector.listEntitlements(req, info(ctx)),
       listStaticEntitlements: (req) => connector.listStaticEntitlements(req),
     });
-    router.service(GrantsService, { listGrants: async (req, ctx) => preEncoded(GrantsServiceListGrantsResponseSchema, await connector.listGrants(req, info(ctx))) });
+    router.service(GrantsService, { listGrants: (req, ctx) => connector.listGrants(req, info(ctx)) });
     router.service(GrantManagerService, {
       grant: (req, ctx) => connector.grant(req, info(ctx)),
       revoke: (req, ctx) => connector.revoke(req, info(ctx)),

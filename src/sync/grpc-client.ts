@@ -26,7 +26,11 @@ export interface GrpcClient extends ConnectorApi {
  * that knows grpc-js; the sync command and the tests drive the connector through it.
  */
 export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
-  const client = new grpc.Client(options.address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions);
+  // A page can be megabytes: with HTTP/2's default 64 KiB window it would arrive in window-sized
+  // round trips, each waiting on the server's event loop. grpc-go, which the Go syncer uses,
+  // grows its window to that size by BDP estimation; grpc-js needs it set.
+  const channelOptions: grpc.ChannelOptions = { "grpc-node.flow_control_window": 8 * 1024 * 1024, ...options.channelOptions };
+  const client = new grpc.Client(options.address, options.credentials ?? grpc.credentials.createInsecure(), channelOptions);
   return {
     call(method, request, signal) {
       return new Promise((resolve, reject) => {

@@ -55,13 +55,18 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
         `${name}\u0000*`,
         async (s) => {
           const items: T[] = [];
-          let token = "";
-          do {
-            const p = await page(token, s);
-            for (const item of p.items) items.push(item);
-            token = p.nextPageToken;
-          } while (token);
-          return items;
+          let next = page("", s);
+          for (;;) {
+            const current = await next;
+            // Ask for the next page before reading this one: the client converts a page's items
+            // when they are first read, and that should overlap with the next round trip.
+            if (current.nextPageToken) {
+              next = page(current.nextPageToken, s);
+              next.catch(() => {}); // awaited below; a failure while this page is read must not go unhandled
+            }
+            for (const item of current.items) items.push(item);
+            if (!current.nextPageToken) return items;
+          }
         },
         signal,
       );

@@ -143,6 +143,29 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     return parse(schema, await transport.call({ method: "GET", path, query, signal: opts?.signal }), path);
   }
 
+  /**
+   * list fetches one page. Its items are converted from JSON when first read, not on arrival:
+   * whoever walks a list can ask for the next page (the token is read at once) before paying
+   * for this one's conversion, which keeps that work off the chain of upstream round trips.
+   */
+  async function list<S extends DescMessage, T>(schema: S, path: string, query: Record<string, string | number | undefined>, opts: CallOptions | undefined, itemsOf: (res: MessageShape<S>) => T[]): Promise<Page<T>> {
+    let json: unknown = await transport.call({ method: "GET", path, query, signal: opts?.signal });
+    const fields = json as { nextPageToken?: unknown; next_page_token?: unknown } | null;
+    const token = fields?.nextPageToken ?? fields?.next_page_token ?? "";
+    if (typeof token !== "string") throw invalidResponse(path, "nextPageToken is not a string");
+    let items: T[] | undefined;
+    return {
+      nextPageToken: token,
+      get items() {
+        if (!items) {
+          items = itemsOf(parse(schema, json, path));
+          json = undefined;
+        }
+        return items;
+      },
+    };
+  }
+
   /** post sends a request message as JSON; fields bound in the path are left out of the body. */
   async function post<Req extends DescMessage, Res extends DescMessage>(
     reqSchema: Req,
@@ -177,8 +200,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listUsers(page, opts) {
-      const res = await get(GetUsersResponseSchema, "/cloud/users", { ...pageQuery(page), email: page.email, namespace: page.namespace }, opts);
-      return { items: res.users, nextPageToken: res.nextPageToken };
+      return list(GetUsersResponseSchema, "/cloud/users", { ...pageQuery(page), email: page.email, namespace: page.namespace }, opts, (res) => res.users);
     },
     async getUser(userId, opts) {
       const path = `/cloud/users/${seg(userId)}`;
@@ -205,8 +227,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listNamespaces(page, opts) {
-      const res = await get(GetNamespacesResponseSchema, "/cloud/namespaces", pageQuery(page), opts);
-      return { items: res.namespaces, nextPageToken: res.nextPageToken };
+      return list(GetNamespacesResponseSchema, "/cloud/namespaces", pageQuery(page), opts, (res) => res.namespaces);
     },
     async getNamespace(namespace, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}`;
@@ -214,8 +235,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listUserGroups(page, opts) {
-      const res = await get(GetUserGroupsResponseSchema, "/cloud/user-groups", pageQuery(page), opts);
-      return { items: res.groups, nextPageToken: res.nextPageToken };
+      return list(GetUserGroupsResponseSchema, "/cloud/user-groups", pageQuery(page), opts, (res) => res.groups);
     },
     async getUserGroup(groupId, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}`;
@@ -232,8 +252,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
       return operation(await post(SetUserGroupNamespaceAccessRequestSchema, SetUserGroupNamespaceAccessResponseSchema, path, init, ["namespace", "groupId"], opts), path);
     },
     async listUserGroupMembers(groupId, page, opts) {
-      const res = await get(GetUserGroupMembersResponseSchema, `/cloud/user-groups/${seg(groupId)}/members`, pageQuery(page), opts);
-      return { items: res.members, nextPageToken: res.nextPageToken };
+      return list(GetUserGroupMembersResponseSchema, `/cloud/user-groups/${seg(groupId)}/members`, pageQuery(page), opts, (res) => res.members);
     },
     async addUserGroupMember(groupId, userId, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}/members`;
@@ -247,8 +266,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listServiceAccounts(page, opts) {
-      const res = await get(GetServiceAccountsResponseSchema, "/cloud/service-accounts", pageQuery(page), opts);
-      return { items: res.serviceAccount, nextPageToken: res.nextPageToken };
+      return list(GetServiceAccountsResponseSchema, "/cloud/service-accounts", pageQuery(page), opts, (res) => res.serviceAccount);
     },
     async getServiceAccount(serviceAccountId, opts) {
       const path = `/cloud/service-accounts/${seg(serviceAccountId)}`;
@@ -269,8 +287,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listApiKeys(page, opts) {
-      const res = await get(GetApiKeysResponseSchema, "/cloud/api-keys", pageQuery(page), opts);
-      return { items: res.apiKeys, nextPageToken: res.nextPageToken };
+      return list(GetApiKeysResponseSchema, "/cloud/api-keys", pageQuery(page), opts, (res) => res.apiKeys);
     },
     async getApiKey(keyId, opts) {
       const path = `/cloud/api-keys/${seg(keyId)}`;
@@ -282,8 +299,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listCustomRoles(page, opts) {
-      const res = await get(GetCustomRolesResponseSchema, "/cloud/custom-roles", pageQuery(page), opts);
-      return { items: res.customRoles, nextPageToken: res.nextPageToken };
+      return list(GetCustomRolesResponseSchema, "/cloud/custom-roles", pageQuery(page), opts, (res) => res.customRoles);
     },
     async getCustomRole(roleId, opts) {
       const path = `/cloud/custom-roles/${seg(roleId)}`;
@@ -291,18 +307,15 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     },
 
     async listUserNamespaceAssignments(namespace, page, opts) {
-      const res = await get(GetUserNamespaceAssignmentsResponseSchema, `/cloud/namespaces/${seg(namespace)}/user-assignments`, pageQuery(page), opts);
-      return { items: res.users, nextPageToken: res.nextPageToken };
+      return list(GetUserNamespaceAssignmentsResponseSchema, `/cloud/namespaces/${seg(namespace)}/user-assignments`, pageQuery(page), opts, (res) => res.users);
     },
     async listServiceAccountNamespaceAssignments(namespace, page, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/service-account-assignments`;
-      const res = await get(GetServiceAccountNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts);
-      return { items: res.serviceAccounts, nextPageToken: res.nextPageToken };
+      return list(GetServiceAccountNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.serviceAccounts);
     },
     async listUserGroupNamespaceAssignments(namespace, page, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/user-group-assignments`;
-      const res = await get(GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts);
-      return { items: res.groups, nextPageToken: res.nextPageToken };
+      return list(GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.groups);
     },
 
     async getAsyncOperation(operationId, opts) {
