@@ -51,6 +51,7 @@ export const SDK_VERSION = "v0.25.0";
 
 /** ConnectorOptions configures createConnector. */
 export interface ConnectorOptions {
+  /** The resource types, in the order ListResourceTypes announces them. */
   resourceTypes: readonly ResourceSyncer[];
   /** Display name, description, account creation schema…; capabilities are filled in. */
   metadata: MessageInitShape<typeof ConnectorMetadataSchema>;
@@ -99,13 +100,13 @@ export interface Connector {
  */
 export function createConnector(options: ConnectorOptions): Connector {
   const byId = new Map(options.resourceTypes.map((t) => [t.resourceType.id, t]));
-  const sorted = [...options.resourceTypes].sort((a, b) => a.resourceType.id.localeCompare(b.resourceType.id));
-  const announced = sorted.map(announce);
+  const types = options.resourceTypes;
+  const announced = types.map(announce);
 
   function typeOf(id: string | undefined, what: string): ResourceSyncer {
     const syncer = id ? byId.get(id) : undefined;
     if (!syncer) {
-      throw invalidArgument(`${what}: unknown resource type "${id ?? ""}"; this connector has ${sorted.map((t) => t.resourceType.id).join(", ")}`);
+      throw invalidArgument(`${what}: unknown resource type "${id ?? ""}"; this connector has ${types.map((t) => t.resourceType.id).join(", ")}`);
     }
     return syncer;
   }
@@ -150,7 +151,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     return list;
   }
 
-  const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(sorted, announced));
+  const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(types, announced));
   const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
 
   return {
@@ -248,7 +249,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 
     async createAccount(req, info) {
       requireProvisioning();
-      const managers = sorted.filter((t) => t.createAccount);
+      const managers = types.filter((t) => t.createAccount);
       const syncer = req.resourceTypeId
         ? typeOf(req.resourceTypeId, "resource_type_id")
         : managers.length === 1

@@ -41,6 +41,11 @@ export function groupResource(group: UserGroup): Resource {
   });
 }
 
+/** byId orders groups by id: the order typeGrants walks them in, whatever order the API lists them in. */
+function byId(groups: readonly UserGroup[]): UserGroup[] {
+  return [...groups].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** createGroupSyncer builds the `group` resource type. */
 export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
   /** sourceOf reads the group's kind from the resource the syncer sent back, or asks upstream. */
@@ -57,8 +62,9 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
       const snapshot = account.snapshot(ctx);
       if (ctx.syncId) {
         // A sync that lists groups lists their members next: read them ahead, so that those
-        // round trips overlap with the rest of the sync instead of adding up at the end.
-        snapshot.groups.all().then((groups) => snapshot.prefetchMembers(groups.map((g) => g.id)), () => {});
+        // round trips overlap with the rest of the sync instead of adding up at the end. In the
+        // order typeGrants walks them, so that its first pages are ready first.
+        snapshot.groups.all().then((groups) => snapshot.prefetchMembers(byId(groups).map((g) => g.id)), () => {});
       }
       return pageOf(ctx, snapshot.groups, cursor, groupResource);
     },
@@ -83,7 +89,7 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
     /** typeGrants walks every group's members in group-id order; the cursor is a group and its members' page token. */
     async typeGrants(ctx, cursor) {
       const snapshot = account.snapshot(ctx);
-      const groups = [...(await snapshot.groups.all(ctx.signal))].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const groups = byId(await snapshot.groups.all(ctx.signal));
       if (ctx.syncId) snapshot.prefetchMembers(groups.map((g) => g.id));
       const at = memberCursor(cursor);
       const items: Grant[] = [];

@@ -8,15 +8,21 @@ import { createServiceAccountSyncer } from "./service-account.js";
 import { createUserSyncer } from "./user.js";
 import type { TemporalAccount } from "./temporal-account.js";
 
-/** createResourceSyncers returns every resource type of the connector: one line per type. */
+/**
+ * createResourceSyncers returns every resource type of the connector, one line per type, in the
+ * order they are announced. The Go syncer takes them from a stack, last announced first, so the
+ * order is chosen for it: groups first, because listing them starts the member fetches (one
+ * request per group, most of a sync's upstream requests), which then run, paced by the rate
+ * limit, while the other types are synced; then users, the longest chain of upstream pages.
+ */
 export function createResourceSyncers(account: TemporalAccount): ResourceSyncer[] {
   return [
-    createUserSyncer(account),
-    createServiceAccountSyncer(account),
-    createGroupSyncer(account),
-    createNamespaceSyncer(account),
     createAccountRoleSyncer(account),
-    createCustomRoleSyncer(account),
     createApiKeySyncer(account),
+    createCustomRoleSyncer(account),
+    createNamespaceSyncer(account),
+    createServiceAccountSyncer(account),
+    createUserSyncer(account),
+    createGroupSyncer(account),
   ];
 }

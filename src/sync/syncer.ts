@@ -85,7 +85,8 @@ export function newSyncId(): string {
  * runSync performs a full sync the way the baton Go syncer drives a connector (baton-protocol.md
  * §5.1, §5.14): Validate; resource types; resources per type, then children; static
  * entitlements; entitlements and grants per resource honouring the skip annotations, or per type
- * for types marked TypeScopedEntitlements/TypeScopedGrants; Cleanup. Every call is
+ * for types marked TypeScopedEntitlements/TypeScopedGrants; Cleanup. Within each phase the
+ * types are taken last-announced first, as the Go syncer's action stack takes them. Every call is
  * preceded by RateLimiterService/Do, as the Go client does. A GrantExpandable whose source is not
  * an entitlement of the grant's principal fails the sync, as it fails the Go syncer.
  */
@@ -126,6 +127,9 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     await store.putResourceType(t);
   });
   report("resource-types");
+  // The Go syncer keeps its work on a stack: it pushes one action per type in the announced
+  // order, so each phase takes the types last-announced first.
+  const stacked = [...types].reverse();
 
   const childrenDone = new Set<string>();
   async function listResources(resourceTypeId: string, parent: ResourceId | undefined): Promise<void> {
@@ -145,10 +149,10 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       },
     );
   }
-  await parallel(types, workers, (t) => listResources(t.id, undefined));
+  await parallel(stacked, workers, (t) => listResources(t.id, undefined));
   report("resources");
 
-  for (const t of types) {
+  for (const t of stacked) {
     const templates: Entitlement[] = [];
     await pages((pageToken) => call(EntitlementsService.method.listStaticEntitlements, { resourceTypeId: t.id, pageToken, activeSyncId: syncId }), async (e) => void templates.push(e));
     if (templates.length === 0) continue;
@@ -178,19 +182,19 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     options.typeScoped !== false && hasAnnotation(type.annotations, schema) && !hasAnnotation(type.annotations, SkipEntitlementsAndGrantsSchema);
   const typeStub = (type: ResourceType) => create(ResourceSchema, { id: { resourceType: type.id, resource: type.id } });
 
-  await parallel(types.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
+  await parallel(stacked.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
     pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedEntitlementsSchema, create(TypeScopedEntitlementsSchema))] }), putEntitlement),
   );
-  await forEachResource(types.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema)), store, workers, async (resource, type) => {
+  await forEachResource(stacked.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema)), store, workers, async (resource, type) => {
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || skips(resource, type, SkipEntitlementsSchema)) return;
     await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
   });
   report("entitlements");
 
-  await parallel(types.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
+  await parallel(stacked.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
     pages((pageToken) => call(GrantsService.method.listGrants, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedGrantsSchema, create(TypeScopedGrantsSchema))] }), putGrant),
   );
-  await forEachResource(types.filter((t) => !typeScoped(t, TypeScopedGrantsSchema)), store, workers, async (resource, type) => {
+  await forEachResource(stacked.filter((t) => !typeScoped(t, TypeScopedGrantsSchema)), store, workers, async (resource, type) => {
     // Like the Go syncer: SkipGrants counts on the resource only, not on its type.
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || hasAnnotation(resource.annotations, SkipGrantsSchema)) return;
     await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), putGrant);

@@ -251,7 +251,7 @@ describe("c1z file of the demo account", () => {
       return json(ResourceTypeSchema, type);
     });
     expect(stored).toEqual(expected.resourceTypes.map((t) => json(ResourceTypeSchema, t)));
-    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["account-role", "api-key", "custom-role", "group", "namespace", "service-account", "user"]);
+    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["account-role", "api-key", "custom-role", "namespace", "service-account", "user", "group"]);
   });
 
   it("stores every resource under `type:id` with its parent columns, exactly as synced", () => {

@@ -51,10 +51,10 @@ describe("full sync of the demo account", () => {
       ["account-role", "Account Role", [ResourceType_Trait.ROLE]],
       ["api-key", "API Key", [ResourceType_Trait.SECRET]],
       ["custom-role", "Custom Role", [ResourceType_Trait.ROLE]],
-      ["group", "Group", [ResourceType_Trait.GROUP]],
       ["namespace", "Namespace", []],
       ["service-account", "Service Account", [ResourceType_Trait.USER]],
       ["user", "User", [ResourceType_Trait.USER]],
+      ["group", "Group", [ResourceType_Trait.GROUP]],
     ]);
     const skipped = store.resourceTypes.filter((t) => findAnnotation(t.annotations, SkipEntitlementsAndGrantsSchema)).map((t) => t.id);
     expect(skipped).toEqual(["api-key", "service-account", "user"]);
