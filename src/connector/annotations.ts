@@ -1,14 +1,15 @@
-import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { anyIs, anyUnpack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
 import { V1IdentifierSchema } from "./c1.js";
-import { messageEncoder } from "./message-encoder.js";
+import { encodeInit } from "./message-encoder.js";
 
 /**
- * annotation packs an annotation message into the google.protobuf.Any the protocol carries
- * (anyPack's result, with the compiled encoder: traits go on every resource of a sync).
+ * annotation packs an annotation message into the google.protobuf.Any the protocol carries:
+ * anyPack's result, without creating either message first (traits and ids go on every resource
+ * and grant of a sync).
  */
-export function annotation<S extends DescMessage>(schema: S, init?: MessageInitShape<S>): Any {
-  return create(AnySchema, { typeUrl: `type.googleapis.com/${schema.typeName}`, value: messageEncoder(schema)(create(schema, init)) });
+export function annotation<S extends DescMessage>(schema: S, init: MessageInitShape<S> = {} as MessageInitShape<S>): Any {
+  return { $typeName: AnySchema.typeName, typeUrl: `type.googleapis.com/${schema.typeName}`, value: encodeInit(schema, init) };
 }
 
 /** v1Identifier is the legacy id the official connector put on resources and grants. */

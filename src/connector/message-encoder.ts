@@ -32,6 +32,20 @@ export function messageEncoder<Desc extends DescMessage>(desc: Desc): MessageEnc
 }
 
 /**
+ * encodeInit encodes a message given in its init shape (plain objects, as passed to create)
+ * without creating it first: what create would add are empty values, which are not written.
+ * For small messages made only to be encoded (annotations), creating them cost more than
+ * encoding them.
+ */
+export function encodeInit<Desc extends DescMessage>(desc: Desc, init: MessageInitShape<Desc>): Uint8Array {
+  const write = writerOf(desc);
+  if (!write) return toBinary(desc, create(desc, init));
+  scratch.reset();
+  write(scratch, init as Record<string, unknown>);
+  return scratch.finish();
+}
+
+/**
  * preEncoded creates a message whose binary form is `init` encoded by the compiled encoder, for
  * code that will hand it to toBinary (connect-es serializing a response): the bytes ride as the
  * message's unknown fields, which toBinary copies verbatim, so the wire is the same as encoding
@@ -73,17 +87,19 @@ function writerOf(desc: DescMessage): Write | null {
 }
 
 const LENGTH_DELIMITED = 2;
+const NONE: readonly unknown[] = [];
 
 function fieldWriter(field: DescField): Write | null {
   const name = field.localName;
   const no = field.number;
   // A oneof member is written when it is the case that is set, whatever its value.
+  // Absent values (undefined, or null in an init shape) are not written.
   const read: (message: Record<string, unknown>) => unknown = field.oneof
     ? ((oneof) => (message: Record<string, unknown>) => {
-        const selected = message[oneof] as { case?: string; value?: unknown };
-        return selected.case === name ? selected.value : undefined;
+        const selected = message[oneof] as { case?: string; value?: unknown } | undefined;
+        return selected?.case === name ? (selected.value ?? undefined) : undefined;
       })(field.oneof.localName)
-    : (message) => message[name];
+    : (message) => message[name] ?? undefined;
   const explicit = field.oneof !== undefined || field.presence === 1; // EXPLICIT
   switch (field.fieldKind) {
     case "scalar":
@@ -122,7 +138,7 @@ function fieldWriter(field: DescField): Write | null {
         const nested = writerOf(field.message);
         if (!nested || isUnboxed(field.message)) return null;
         return (out, message) => {
-          for (const item of message[name] as Record<string, unknown>[]) {
+          for (const item of (message[name] ?? NONE) as Record<string, unknown>[]) {
             const start = out.tag(no, LENGTH_DELIMITED).fork();
             nested(out, item);
             out.join(start);
@@ -134,7 +150,7 @@ function fieldWriter(field: DescField): Write | null {
       if (!value) return null;
       if (field.packed) {
         return (out, message) => {
-          const list = message[name] as unknown[];
+          const list = (message[name] ?? NONE) as unknown[];
           if (list.length === 0) return;
           const start = out.tag(no, LENGTH_DELIMITED).fork();
           for (const item of list) value(out, item);
@@ -142,7 +158,7 @@ function fieldWriter(field: DescField): Write | null {
         };
       }
       return (out, message) => {
-        for (const item of message[name] as unknown[]) value(out.tag(no, wireTypeOf(scalar)), item);
+        for (const item of (message[name] ?? NONE) as unknown[]) value(out.tag(no, wireTypeOf(scalar)), item);
       };
     }
     case "map": {
@@ -165,7 +181,7 @@ function fieldWriter(field: DescField): Write | null {
       }
       const entryValue = value;
       return (out, message) => {
-        const map = message[name] as Record<string, unknown>;
+        const map = (message[name] ?? {}) as Record<string, unknown>;
         for (const key of Object.keys(map)) {
           const start = out.tag(no, LENGTH_DELIMITED).fork();
           out.tag(1, LENGTH_DELIMITED).string(key);
@@ -284,7 +300,8 @@ class Output {
   }
 
   finish(): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, 0, this.pos);
+    // A copy, as a plain Uint8Array like toBinary's (slicing a Buffer would give a Buffer).
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
   }
 
   private ensure(bytes: number): void {

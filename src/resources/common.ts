@@ -24,8 +24,14 @@ export function iso(ts: Timestamp | undefined): string | undefined {
 
 /** stateName renders a Temporal resource state for people: RESOURCE_STATE_ACTIVE → "active". */
 export function stateName(state: ResourceState): string {
-  return (ResourceState[state] ?? "unspecified").toLowerCase().replace(/_/g, "-");
+  let name = stateNames.get(state);
+  if (name === undefined) {
+    name = (ResourceState[state] ?? "unspecified").toLowerCase().replace(/_/g, "-");
+    stateNames.set(state, name);
+  }
+  return name;
 }
+const stateNames = new Map<ResourceState, string>();
 
 /**
  * resourceStatus maps a Temporal resource state to the protocol's coarse status: deleting and
@@ -49,7 +55,8 @@ export function resourceStatus(state: ResourceState, details?: string): Status {
 
 /** clip shortens text to a byte budget (protocol limits are in UTF-8 bytes). */
 export function clip(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are clearly short enough without measuring.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
   let out = text;
   while (Buffer.byteLength(out) > maxBytes - 3) out = out.slice(0, -1);
   return `${out}...`;
