@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
@@ -85,5 +86,8 @@ export async function orUndefinedIfMissing<T>(fetch: Promise<T>): Promise<T | un
 export async function pageOf<T, R>(ctx: CallContext, source: ListSource<T>, cursor: Cursor | undefined, convert: (item: T) => R | R[]): Promise<ListPage<R>> {
   if (ctx.syncId) source.prefetch();
   const page = await source.page(stringCursor(cursor), ctx.signal);
+  // The read-ahead may have just asked for the next page: let that request go out before this
+  // page's conversion holds the thread (it would wait behind it, and the whole chain with it).
+  if (ctx.syncId) await setImmediate();
   return { items: page.items.flatMap((item) => convert(item)), next: page.nextPageToken || undefined };
 }

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import type { ApiKey, CustomRole, ServiceAccount, User, UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import type { CallOptions, Page, PageRequest, TemporalClient } from "./client.js";
@@ -63,6 +64,9 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
             if (current.nextPageToken) {
               next = page(current.nextPageToken, s);
               next.catch(() => {}); // awaited below; a failure while this page is read must not go unhandled
+              // The request is only sent a few ticks later (limiter, pool): let it go out
+              // before this page's conversion holds the thread.
+              await setImmediate();
             }
             for (const item of current.items) items.push(item);
             if (!current.nextPageToken) return items;
