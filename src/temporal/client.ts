@@ -1,4 +1,4 @@
-import { create, fromJson, toJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, toJson, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { Account } from "../gen/temporal/api/cloud/account/v1/message_pb.js";
 import {
   AddUserGroupMemberRequestSchema,
@@ -60,6 +60,7 @@ import type {
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "./errors.js";
+import { readJson } from "./json-reader.js";
 import type { Transport } from "./transport.js";
 
 /** MAX_PAGE_SIZE is the largest page the API serves; every list call asks for it. */
@@ -328,7 +329,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
 /** parse decodes proto3 JSON, ignoring fields and enum values newer than our API subset. */
 function parse<S extends DescMessage>(schema: S, json: unknown, path: string): MessageShape<S> {
   try {
-    return fromJson(schema, json as JsonValue, { ignoreUnknownFields: true });
+    return readJson(schema, json as JsonValue);
   } catch (err) {
     throw invalidResponse(path, err instanceof Error ? err.message : String(err));
   }
