@@ -1,7 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { create } from "@bufbuild/protobuf";
 import { messageDecoder } from "../connector/message-decoder.js";
-import { messageEncoder } from "../connector/message-encoder.js";
+import { encodeInit } from "../connector/message-encoder.js";
 import type { ConnectorApi } from "./syncer.js";
 
 /** GrpcClientOptions configures createGrpcClient. */
@@ -35,11 +34,13 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
     call(method, request, signal) {
       return new Promise((resolve, reject) => {
         const deadline = options.deadlineMs ? Date.now() + options.deadlineMs : Infinity;
-        const encode = messageEncoder(method.input);
         const decode = messageDecoder(method.output);
         const call = client.makeUnaryRequest(
           `/${method.parent.typeName}/${method.name}`,
-          (message: typeof request) => Buffer.from(encode(create(method.input, message))),
+          (message: typeof request) => {
+            const bytes = encodeInit(method.input, message);
+            return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          },
           (bytes: Buffer) => decode(bytes),
           request,
           new grpc.Metadata(),
