@@ -299,9 +299,22 @@ class Output {
     this.pos = 0;
   }
 
+  /**
+   * finish returns a copy of what was written, as a plain Uint8Array like toBinary's. Small ones
+   * (annotations, two or three per object of a sync) are carved out of a shared slab, as Buffer
+   * does for its small allocations: a new ArrayBuffer each cost more than encoding them.
+   */
   finish(): Uint8Array {
-    // A copy, as a plain Uint8Array like toBinary's (slicing a Buffer would give a Buffer).
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
+    const length = this.pos;
+    if (length > SLAB_ITEM_MAX) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, length).slice();
+    if (slabUsed + length > SLAB_SIZE) {
+      slab = new ArrayBuffer(SLAB_SIZE);
+      slabUsed = 0;
+    }
+    const out = new Uint8Array(slab, slabUsed, length);
+    this.buf.copy(out, 0, 0, length);
+    slabUsed = (slabUsed + length + 7) & ~7;
+    return out;
   }
 
   private ensure(bytes: number): void {
@@ -413,6 +426,10 @@ class Output {
 }
 
 const scratch = new Output();
+const SLAB_SIZE = 64 * 1024;
+const SLAB_ITEM_MAX = 4 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
 
 function varintSize(v: number): number {
   let size = 1;
