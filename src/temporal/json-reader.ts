@@ -126,18 +126,8 @@ function fieldReader(field: DescField): ReadField | null {
       };
     }
     case "list": {
-      let read: ((value: JsonValue) => unknown) | null;
-      if (field.listKind === "message") {
-        const item = messageReader(field.message);
-        read = item && ((value) => item(value, undefined));
-      } else if (field.listKind === "enum") {
-        const item = enumReader(field.enum.values);
-        read = (value) => item(value) ?? SKIP;
-      } else {
-        read = scalarReader(field.scalar, field.longAsString);
-      }
-      if (!read) return null;
-      const item = read;
+      const item = elementReader(field.listKind === "message" ? field.message : undefined, field.listKind === "enum" ? field.enum.values : undefined, field.scalar, field.listKind === "scalar" && field.longAsString);
+      if (!item) return null;
       return (message, value) => {
         if (!Array.isArray(value)) throw UNSUPPORTED;
         const list = message[name] as unknown[];
@@ -150,18 +140,8 @@ function fieldReader(field: DescField): ReadField | null {
     }
     case "map": {
       if (field.mapKey !== ScalarType.STRING) return null;
-      let read: ((value: JsonValue) => unknown) | null;
-      if (field.mapKind === "message") {
-        const entry = messageReader(field.message);
-        read = entry && ((value) => entry(value, undefined));
-      } else if (field.mapKind === "enum") {
-        const entry = enumReader(field.enum.values);
-        read = (value) => entry(value) ?? SKIP;
-      } else {
-        read = scalarReader(field.scalar, false);
-      }
-      if (!read) return null;
-      const entry = read;
+      const entry = elementReader(field.mapKind === "message" ? field.message : undefined, field.mapKind === "enum" ? field.enum.values : undefined, field.scalar, false);
+      if (!entry) return null;
       return (message, value) => {
         if (!isObject(value)) throw UNSUPPORTED;
         const map = message[name] as Message;
@@ -178,6 +158,24 @@ function fieldReader(field: DescField): ReadField | null {
 
 /** SKIP marks an enum value fromJson ignores (a name newer than our API subset). */
 const SKIP = Symbol("skip");
+
+/** elementReader reads a list item or a map value: a message, an enum (SKIP when ignored) or a scalar. */
+function elementReader(
+  message: DescMessage | undefined,
+  enumValues: readonly { name: string; number: number }[] | undefined,
+  scalar: ScalarType | undefined,
+  longAsString: boolean,
+): ((value: JsonValue) => unknown) | null {
+  if (message) {
+    const read = messageReader(message);
+    return read && ((value) => read(value, undefined));
+  }
+  if (enumValues) {
+    const read = enumReader(enumValues);
+    return (value) => read(value) ?? SKIP;
+  }
+  return scalar === undefined ? null : scalarReader(scalar, longAsString);
+}
 
 function messageReader(desc: DescMessage): ((value: JsonValue, into: Message | undefined) => Message) | null {
   if (desc.typeName === TIMESTAMP) return (value) => readTimestamp(value);

@@ -12,9 +12,8 @@ import {
 } from "../../src/connector/c1.js";
 import { messageDecoder } from "../../src/connector/message-decoder.js";
 import { RateLimitDescriptionSchema, RateLimitDescription_Status } from "../../src/gen/c1/ratelimit/v1/ratelimit_pb.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/index.js";
-import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
-import { startStack } from "../helpers/stack.js";
+import type { MemoryStore } from "../../src/sync/syncer.js";
+import { demoAndGeneratedSyncs } from "../helpers/synced-stores.js";
 
 /** expectSameAsFromBinary asserts the compiled decoder reads each input exactly as protobuf-es does. */
 function expectSameAsFromBinary(schema: DescMessage, inputs: readonly Uint8Array[]): void {
@@ -35,23 +34,10 @@ function outcome(decode: () => unknown): unknown {
   }
 }
 
-async function syncOf(account: ReturnType<typeof createDemoAccount>, apiKey: string): Promise<MemoryStore> {
-  const stack = await startStack({ account, apiKey });
-  try {
-    const store = createMemoryStore();
-    await runSync({ api: stack.client, store });
-    return store;
-  } finally {
-    await stack.close();
-  }
-}
-
 describe("the compiled message decoder", () => {
   const stores: MemoryStore[] = [];
   beforeAll(async () => {
-    stores.push(await syncOf(createDemoAccount(), DEMO_API_KEY));
-    const generated = generateAccount({ users: 1_500, seed: 9 });
-    stores.push(await syncOf(generated, generated.apiKey));
+    stores.push(...(await demoAndGeneratedSyncs({ users: 1_500, seed: 9 })));
   });
   afterAll(() => void stores.splice(0));
 

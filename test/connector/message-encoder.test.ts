@@ -12,9 +12,8 @@ import {
   UserTraitSchema,
 } from "../../src/connector/c1.js";
 import { messageEncoder, preEncoded } from "../../src/connector/message-encoder.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/index.js";
-import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
-import { startStack } from "../helpers/stack.js";
+import type { MemoryStore } from "../../src/sync/syncer.js";
+import { demoAndGeneratedSyncs } from "../helpers/synced-stores.js";
 
 /** sameAsToBinary asserts the compiled encoder writes exactly protobuf-es's bytes for each message. */
 function expectSameAsToBinary<S extends DescMessage>(schema: S, messages: readonly MessageShape<S>[]): void {
@@ -23,23 +22,10 @@ function expectSameAsToBinary<S extends DescMessage>(schema: S, messages: readon
   expect(mismatched, `${schema.typeName}: ${mismatched.length} of ${messages.length} differ`).toEqual([]);
 }
 
-async function syncOf(account: ReturnType<typeof createDemoAccount>, apiKey: string): Promise<MemoryStore> {
-  const stack = await startStack({ account, apiKey });
-  try {
-    const store = createMemoryStore();
-    await runSync({ api: stack.client, store });
-    return store;
-  } finally {
-    await stack.close();
-  }
-}
-
 describe("the compiled message encoder", () => {
   const stores: MemoryStore[] = [];
   beforeAll(async () => {
-    stores.push(await syncOf(createDemoAccount(), DEMO_API_KEY));
-    const generated = generateAccount({ users: 1_500, seed: 5 });
-    stores.push(await syncOf(generated, generated.apiKey));
+    stores.push(...(await demoAndGeneratedSyncs({ users: 1_500, seed: 5 })));
   });
   afterAll(() => void stores.splice(0));
 
