@@ -124,12 +124,11 @@ export function createConnector(options: ConnectorOptions): Connector {
   async function page<S extends DescMessage, R extends DescMessage>(
     scope: PageScope,
     token: string,
-    ctx: CallContext,
     schemas: { item: S; response: R },
-    list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
+    list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<MessageShape<R>> {
     const position = pagePosition(decodePageToken(scope, token));
-    const result = await list(ctx, position.cursor);
+    const result = await list(position.cursor);
     const items = position.skip > 0 ? result.items.slice(position.skip) : result.items;
     const fitting = countFitting(schemas.item, items, PAGE_BYTES);
     let next: PagePosition | undefined;
@@ -171,7 +170,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       const parent = req.parentResourceId;
       const scope: PageScope = { op: "resources", resourceType: syncer.resourceType.id, resource: parent ? `${parent.resourceType}:${parent.resource}` : undefined };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, ctx, RESOURCES, (c, cursor) => syncer.list(c, parent, cursor));
+      return page(scope, req.pageToken, RESOURCES, (cursor) => syncer.list(ctx, parent, cursor));
     },
 
     async getResource(req, info) {
@@ -191,12 +190,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedEntitlementsSchema)) {
         const list = typeScoped(syncer.typeEntitlements, syncer, "entitlements");
-        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ctx, ENTITLEMENTS, (c, cursor) => list.call(syncer, c, cursor));
+        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ENTITLEMENTS, (cursor) => list.call(syncer, ctx, cursor));
       }
       const list = syncer.entitlements;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, ctx, ENTITLEMENTS, (c, cursor) => list.call(syncer, c, resource, cursor));
+      return page(scope, req.pageToken, ENTITLEMENTS, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
     listStaticEntitlements(req) {
@@ -212,12 +211,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedGrantsSchema)) {
         const list = typeScoped(syncer.typeGrants, syncer, "grants");
-        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, ctx, GRANTS, (c, cursor) => list.call(syncer, c, cursor));
+        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GRANTS, (cursor) => list.call(syncer, ctx, cursor));
       }
       const list = syncer.grants;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, ctx, GRANTS, (c, cursor) => list.call(syncer, c, resource, cursor));
+      return page(scope, req.pageToken, GRANTS, (cursor) => list.call(syncer, ctx, resource, cursor));
     },
 
     async grant(req, info) {

@@ -21,8 +21,9 @@ export interface GrpcClient extends ConnectorApi {
 
 /**
  * createGrpcClient talks to a connector with @grpc/grpc-js, a gRPC implementation independent of
- * the server's, encoding messages with the generated protobuf-es schemas. It is the only module
- * that knows grpc-js; the sync command and the tests drive the connector through it.
+ * the server's, with the compiled codecs over the generated protobuf-es schemas (the sync command
+ * reads whole accounts through it). It is the only module that knows grpc-js; the sync command
+ * and the tests drive the connector through it.
  */
 export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
   // A page can be megabytes: with HTTP/2's default 64 KiB window it would arrive in window-sized
