@@ -1,4 +1,3 @@
-import { setImmediate } from "node:timers/promises";
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
@@ -7,6 +6,7 @@ import type { CallContext, ListPage } from "../connector/resource-syncer.js";
 import type { ListSource } from "../temporal/account-snapshot.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
+import { requestsWritten } from "../temporal/transport.js";
 
 /** profile builds a Resource.profile object, leaving out empty values. */
 export function profile(fields: Record<string, JsonValue | undefined>): JsonObject {
@@ -88,6 +88,6 @@ export async function pageOf<T, R>(ctx: CallContext, source: ListSource<T>, curs
   const page = await source.page(stringCursor(cursor), ctx.signal);
   // The read-ahead may have just asked for the next page: let that request go out before this
   // page's conversion holds the thread (it would wait behind it, and the whole chain with it).
-  if (ctx.syncId) await setImmediate();
+  if (ctx.syncId) await requestsWritten();
   return { items: page.items.flatMap((item) => convert(item)), next: page.nextPageToken || undefined };
 }

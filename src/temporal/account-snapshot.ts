@@ -1,8 +1,8 @@
-import { setImmediate } from "node:timers/promises";
 import type { ApiKey, CustomRole, ServiceAccount, User, UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import type { CallOptions, Page, PageRequest, TemporalClient } from "./client.js";
 import { createSharedFetches } from "./shared-fetches.js";
+import { requestsWritten } from "./transport.js";
 
 /** ListSource is one list endpoint seen through a snapshot. */
 export interface ListSource<T> {
@@ -64,9 +64,8 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
             if (current.nextPageToken) {
               next = page(current.nextPageToken, s);
               next.catch(() => {}); // awaited below; a failure while this page is read must not go unhandled
-              // The request is only sent a few ticks later (limiter, pool): let it go out
-              // before this page's conversion holds the thread.
-              await setImmediate();
+              // Let the request go out before this page's conversion holds the thread.
+              await requestsWritten();
             }
             for (const item of current.items) items.push(item);
             if (!current.nextPageToken) return items;

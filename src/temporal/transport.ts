@@ -1,8 +1,20 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Pool, request } from "undici";
 import { TemporalApiError, kindFromStatus } from "./errors.js";
 import type { RateLimiter } from "./rate-limiter.js";
+
+/**
+ * requestsWritten resolves once the requests started just before it have been written to their
+ * sockets, so that synchronous work that follows does not hold them back. undici writes a
+ * request on a reused keep-alive socket from a setImmediate of its own (it first lets the idle
+ * socket report a close), queued after the caller's first turn: it takes two turns of the check
+ * phase. Measured: with one, the next upstream page left 20-130 ms late, behind a conversion.
+ */
+export async function requestsWritten(): Promise<void> {
+  await setImmediate();
+  await setImmediate();
+}
 
 /** RetryPolicy bounds how a failed request is repeated. */
 export interface RetryPolicy {
