@@ -67,7 +67,7 @@ export const FIELDS: readonly Field[] = [
   { name: "custom-roles", type: "number", default: 10, commands: DATASET, description: "Generated account: custom roles." },
   { name: "api-keys", type: "number", default: 500, commands: DATASET, description: "Generated account: API keys." },
   { name: "seed", type: "number", default: 1, commands: DATASET, description: "Generated account: random seed." },
-  { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: latency added to every response." },
+  { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: time every response takes at least (its own work included)." },
   { name: "operation-delay", type: "duration", default: "0s", commands: DATASET, description: "Simulator: how long async operations take." },
 ];
 

@@ -38,7 +38,7 @@ export interface SimulatorOptions {
   host?: string;
   /** Port to listen on (default 0: any free port). */
   port?: number;
-  /** Latency added to every response, in milliseconds (default 0). */
+  /** Time every response takes at least, the simulator's own work included, in ms (default 0). */
   latencyMs?: number;
   /** Uniform random extra latency in [0, jitterMs] per response (default 0). */
   jitterMs?: number;
@@ -306,9 +306,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     });
     try {
       const bodyText = await readBody(req);
-      const delay = latencyMs + (jitterMs > 0 ? jitterPrng.next() * jitterMs : 0);
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      const reply = answer(req, bodyText);
+      const arrived = performance.now();
+      const latency = latencyMs + (jitterMs > 0 ? jitterPrng.next() * jitterMs : 0);
+      // The latency is each response's time, the simulator's own work included, as a real
+      // server's is: a read is answered from the state it arrives to and leaves once the latency
+      // has passed. A write is applied only then, so a write cancelled in flight never happens.
+      const read = req.method === "GET" ? answer(req, bodyText) : undefined;
+      const wait = latency - (performance.now() - arrived);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const reply = read ?? answer(req, bodyText);
       if (reply === "drop") {
         increment(stats.faultsInjected, "drop");
         stats.droppedConnections++;
