@@ -110,6 +110,15 @@ export const NAMESPACE_SA_ROLE_REASON = "namespace-scoped service accounts alway
 export const NAMESPACE_SA_PERMISSION_REASON = "a namespace-scoped service account always has a permission on its own namespace; grant another level or delete the service account";
 export const INHERITED_REASON = "owners and admins are namespace admins on every namespace through their account role";
 
+/**
+ * prefetchAccessInputs starts reading the lists the access index is built from. A sync that
+ * lists namespaces or roles asks for their grants next, and those come from the index: the lists
+ * it needs beyond the ones synced as resources (groups, say) are then there when it is built.
+ */
+export function prefetchAccessInputs(snapshot: AccountSnapshot): void {
+  for (const list of [snapshot.users, snapshot.serviceAccounts, snapshot.groups, snapshot.namespaces]) list.prefetch();
+}
+
 /** accessIndex returns the snapshot's index, building it once per snapshot. */
 export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal?: AbortSignal): Promise<AccessIndex> {
   return snapshot.derive(

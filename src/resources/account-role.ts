@@ -6,7 +6,7 @@ import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../c
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
+import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, prefetchAccessInputs, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
@@ -36,8 +36,9 @@ export function accountRoleResource(accountId: string, slug: RoleSlug): Resource
 export function createAccountRoleSyncer(account: TemporalAccount): ResourceSyncer {
   return {
     resourceType: ACCOUNT_ROLE,
-    async list(_ctx, parent) {
+    async list(ctx, parent) {
       if (parent) return { items: [] };
+      if (ctx.syncId) prefetchAccessInputs(account.snapshot(ctx));
       const accountId = await account.accountId();
       return { items: ROLES.map((r) => accountRoleResource(accountId, r.slug)) };
     },
