@@ -185,7 +185,11 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   await parallel(stacked.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
     pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedEntitlementsSchema, create(TypeScopedEntitlementsSchema))] }), putEntitlement),
   );
-  await forEachResource(stacked.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema)), store, workers, async (resource, type) => {
+  // A type that skips them as a whole is passed over without reading its resources back: the
+  // calls are the same, and a sync's largest types (users) are such types.
+  const typeSkips = (type: ResourceType, ...schemas: DescMessage[]) => schemas.some((schema) => hasAnnotation(type.annotations, schema));
+  const perResourceEntitlements = stacked.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema, SkipEntitlementsSchema));
+  await forEachResource(perResourceEntitlements, store, workers, async (resource, type) => {
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || skips(resource, type, SkipEntitlementsSchema)) return;
     await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
   });
@@ -194,7 +198,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   await parallel(stacked.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
     pages((pageToken) => call(GrantsService.method.listGrants, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedGrantsSchema, create(TypeScopedGrantsSchema))] }), putGrant),
   );
-  await forEachResource(stacked.filter((t) => !typeScoped(t, TypeScopedGrantsSchema)), store, workers, async (resource, type) => {
+  const perResourceGrants = stacked.filter((t) => !typeScoped(t, TypeScopedGrantsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema));
+  await forEachResource(perResourceGrants, store, workers, async (resource, type) => {
     // Like the Go syncer: SkipGrants counts on the resource only, not on its type.
     if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || hasAnnotation(resource.annotations, SkipGrantsSchema)) return;
     await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), putGrant);
