@@ -84,9 +84,12 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     },
   };
   const store = createLeanStore();
-  const started = performance.now();
   const phases: DriveResult["phases"] = [];
+  let started = 0;
   try {
+    // The Go syncer's parent process dials the connector (a blocking dial) before it syncs.
+    await client.connect();
+    started = performance.now();
     const sync = await runSync({
       api,
       store,

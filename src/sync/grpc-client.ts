@@ -16,6 +16,8 @@ export interface GrpcClientOptions {
 
 /** GrpcClient is a ConnectorApi over a real gRPC channel. */
 export interface GrpcClient extends ConnectorApi {
+  /** connect resolves once the channel is connected, like the Go syncer's blocking dial. */
+  connect(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -59,6 +61,8 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
         signal?.addEventListener("abort", cancel, { once: true });
       });
     },
+    connect: (timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()))),
     close: () => client.close(),
   };
 }
