@@ -1,10 +1,11 @@
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import {
   EntitlementSchema,
   Entitlement_PurposeValue,
   GrantSchema,
   ResourceIdSchema,
+  ResourceSchema,
   type Entitlement,
   type Grant,
   type Resource,
@@ -12,6 +13,7 @@ import {
   type ResourceType,
 } from "./c1.js";
 import { invalidArgument } from "./errors.js";
+import { messageMaker } from "./message-maker.js";
 
 // The identifier formulas below are a wire contract (compatibility.md): existing access reviews
 // and policies are keyed on them, so they never change.
@@ -26,9 +28,11 @@ export function grantId(entitlement: string, principal: ResourceId): string {
   return `${entitlement}:${principal.resourceType}:${principal.resource}`;
 }
 
+const makeResourceId = messageMaker(ResourceIdSchema);
+
 /** resourceId builds a ResourceId. */
 export function resourceId(resourceType: string, resource: string): ResourceId {
-  return create(ResourceIdSchema, { resourceType, resource });
+  return makeResourceId({ resourceType, resource });
 }
 
 /**
@@ -79,11 +83,15 @@ export function newEntitlement(resource: Resource, slug: string, init: Entitleme
  */
 export function newGrant(resource: ResourceId, slug: string, principal: ResourceId, annotations: Any[] = []): Grant {
   const entitlement = entitlementId(resource, slug);
-  const init: MessageInitShape<typeof GrantSchema> = {
+  return makeGrant({
     id: grantId(entitlement, principal),
-    entitlement: { id: entitlement, resource: { id: resource } },
-    principal: { id: principal },
+    entitlement: makeEntitlement({ id: entitlement, resource: makeResource({ id: resource }) }),
+    principal: makeResource({ id: principal }),
     annotations,
-  };
-  return create(GrantSchema, init);
+  });
 }
+
+// A sync makes one of each per grant.
+const makeGrant = messageMaker(GrantSchema);
+const makeEntitlement = messageMaker(EntitlementSchema);
+const makeResource = messageMaker(ResourceSchema);

@@ -52,7 +52,7 @@ export function encodeInit<Desc extends DescMessage>(desc: Desc, init: MessageIn
  * `init` directly. Such a message is only for sending: its fields read as empty.
  */
 export function preEncoded<Desc extends DescMessage>(desc: Desc, init: MessageInitShape<Desc>): MessageShape<Desc> {
-  const bytes = messageEncoder(desc)(create(desc, init));
+  const bytes = encodeInit(desc, init);
   const message = create(desc);
   if (bytes.length === 0) return message;
   // toBinary writes an unknown field as its tag, then its data: the first tag here, then the rest.

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { annotation, v1Identifier } from "../connector/annotations.js";
-import { ResourceSchema, Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
+import { Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
 import { failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { resourceId } from "../connector/ids.js";
 import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
@@ -10,7 +9,7 @@ import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identit
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
 import { OWNER_REASON } from "./access-index.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clip, iso, makeResource, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -52,7 +51,7 @@ export function userResource(user: User, now = new Date()): Resource {
     invitation_expires_at: iso(user.invitation?.expiredTime),
     last_modified_at: iso(user.lastModifiedTime),
   });
-  return create(ResourceSchema, {
+  return makeResource({
     id: resourceId(USER.id, user.id),
     displayName: email || user.id,
     profile: details,
