@@ -62,133 +62,93 @@ export function preEncoded<Desc extends DescMessage>(desc: Desc, init: MessageIn
   return message;
 }
 
-/** writerOf compiles (once) a message type's writer, or returns null when a field is unsupported. */
+/**
+ * writerOf compiles (once) a message type's writer, or returns null when a field is unsupported.
+ * The writer is generated source with one statement per field, in number order: with a closure
+ * per field, every field was a megamorphic call. Field names and numbers come from descriptors
+ * and nested writers are passed in, so nothing from a message's data reaches the source.
+ */
 function writerOf(desc: DescMessage): Write | null {
   if (compiled.has(desc)) return compiled.get(desc)!;
   // Recursive types see the placeholder while compiling and call through it.
   let self: Write | null = null;
   compiled.set(desc, (out, message) => self!(out, message));
-  const fields: Write[] = [];
+  const deps: unknown[] = [];
+  const dep = (value: unknown) => `d[${deps.push(value) - 1}]`;
+  const lines: string[] = [];
   for (const field of [...desc.fields].sort((a, b) => a.number - b.number)) {
-    const write = fieldWriter(field);
-    if (!write) {
+    const code = fieldSource(field, dep);
+    if (code === null) {
       compiled.set(desc, null);
       return null;
     }
-    fields.push(write);
+    lines.push(code);
   }
-  self = (out, message) => {
-    for (const write of fields) write(out, message);
-    const unknown = message.$unknown as { no: number; wireType: number; data: Uint8Array }[] | undefined;
-    if (unknown) for (const u of unknown) out.tag(u.no, u.wireType).raw(u.data);
-  };
+  lines.push(`v = m.$unknown; if (v) for (const u of v) { o.varint32((u.no << 3) | u.wireType); o.raw(u.data); }`);
+  self = new Function("d", `return function write(o, m) {\n  let v;\n  ${lines.join("\n  ")}\n};`)(deps) as Write;
   compiled.set(desc, self);
   return self;
 }
 
 const LENGTH_DELIMITED = 2;
-const NONE: readonly unknown[] = [];
 
-function fieldWriter(field: DescField): Write | null {
-  const name = field.localName;
-  const no = field.number;
+/** fieldSource is the statement writing one field of message `m` to output `o`, or null when unsupported. */
+function fieldSource(field: DescField, dep: (value: unknown) => string): string | null {
+  const name = JSON.stringify(field.localName);
+  const tag = (wireType: number) => (field.number << 3) | wireType;
   // A oneof member is written when it is the case that is set, whatever its value.
   // Absent values (undefined, or null in an init shape) are not written.
-  const read: (message: Record<string, unknown>) => unknown = field.oneof
-    ? ((oneof) => (message: Record<string, unknown>) => {
-        const selected = message[oneof] as { case?: string; value?: unknown } | undefined;
-        return selected?.case === name ? (selected.value ?? undefined) : undefined;
-      })(field.oneof.localName)
-    : (message) => message[name] ?? undefined;
+  const read = field.oneof
+    ? `v = m[${JSON.stringify(field.oneof.localName)}]; v = v != null && v.case === ${name} ? v.value : undefined;`
+    : `v = m[${name}];`;
   const explicit = field.oneof !== undefined || field.presence === 1; // EXPLICIT
+  const nested = (message: DescMessage, value: string, tagValue: number) => {
+    const write = writerOf(message);
+    if (!write || isUnboxed(message)) return null;
+    return `{ o.varint32(${tagValue}); const at = o.fork(); ${dep(write)}(o, ${value}); o.join(at); }`;
+  };
   switch (field.fieldKind) {
     case "scalar":
     case "enum": {
       const scalar = field.fieldKind === "enum" ? ScalarType.INT32 : field.scalar;
-      const value = scalarWriter(scalar);
-      if (!value) return null;
-      return (out, message) => {
-        const v = read(message);
-        if (v === undefined || (!explicit && isZero(v))) return;
-        value(out.tag(no, wireTypeOf(scalar)), v);
-      };
+      const write = scalarSource(scalar, "v");
+      if (!write) return null;
+      const present = explicit ? "v != null" : `v != null && !${dep(isZero)}(v)`;
+      return `${read} if (${present}) { o.varint32(${tag(wireTypeOf(scalar))}); ${write} }`;
     }
     case "message": {
       if (isJsonStruct(field)) {
-        return (out, message) => {
-          const v = read(message);
-          if (v === undefined) return;
-          const start = out.tag(no, LENGTH_DELIMITED).fork();
-          writeJsonStruct(out, v as JsonObject);
-          out.join(start);
-        };
+        return `${read} if (v != null) { o.varint32(${tag(LENGTH_DELIMITED)}); const at = o.fork(); ${dep(writeJsonStruct)}(o, v); o.join(at); }`;
       }
-      const nested = writerOf(field.message);
-      if (!nested || isUnboxed(field.message)) return null;
-      return (out, message) => {
-        const v = read(message);
-        if (v === undefined) return;
-        const start = out.tag(no, LENGTH_DELIMITED).fork();
-        nested(out, v as Record<string, unknown>);
-        out.join(start);
-      };
+      const write = nested(field.message, "v", tag(LENGTH_DELIMITED));
+      return write && `${read} if (v != null) ${write}`;
     }
     case "list": {
       if (field.listKind === "message") {
-        const nested = writerOf(field.message);
-        if (!nested || isUnboxed(field.message)) return null;
-        return (out, message) => {
-          for (const item of (message[name] ?? NONE) as Record<string, unknown>[]) {
-            const start = out.tag(no, LENGTH_DELIMITED).fork();
-            nested(out, item);
-            out.join(start);
-          }
-        };
+        const write = nested(field.message, "v[i]", tag(LENGTH_DELIMITED));
+        return write && `${read} if (v != null) for (let i = 0; i < v.length; i++) ${write}`;
       }
       const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
-      const value = scalarWriter(scalar);
-      if (!value) return null;
+      const write = scalarSource(scalar, "v[i]");
+      if (!write) return null;
       if (field.packed) {
-        return (out, message) => {
-          const list = (message[name] ?? NONE) as unknown[];
-          if (list.length === 0) return;
-          const start = out.tag(no, LENGTH_DELIMITED).fork();
-          for (const item of list) value(out, item);
-          out.join(start);
-        };
+        return `${read} if (v != null && v.length > 0) { o.varint32(${tag(LENGTH_DELIMITED)}); const at = o.fork(); for (let i = 0; i < v.length; i++) { ${write} } o.join(at); }`;
       }
-      return (out, message) => {
-        for (const item of (message[name] ?? NONE) as unknown[]) value(out.tag(no, wireTypeOf(scalar)), item);
-      };
+      return `${read} if (v != null) for (let i = 0; i < v.length; i++) { o.varint32(${tag(wireTypeOf(scalar))}); ${write} }`;
     }
     case "map": {
       if (field.mapKey !== ScalarType.STRING) return null;
-      let value: Write | null;
+      let value: string | null;
       if (field.mapKind === "message") {
-        const nested = writerOf(field.message);
-        if (!nested || isUnboxed(field.message)) return null;
         // A map entry always carries its value, even an empty message.
-        value = (out, v) => {
-          const start = out.tag(2, LENGTH_DELIMITED).fork();
-          nested(out, v);
-          out.join(start);
-        };
+        value = nested(field.message, "v[k]", (2 << 3) | LENGTH_DELIMITED);
       } else {
         const scalar = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar;
-        const write = scalarWriter(scalar);
-        if (!write) return null;
-        value = (out, v) => write(out.tag(2, wireTypeOf(scalar)), v);
+        const write = scalarSource(scalar, "v[k]");
+        value = write && `{ o.varint32(${(2 << 3) | wireTypeOf(scalar)}); ${write} }`;
       }
-      const entryValue = value;
-      return (out, message) => {
-        const map = (message[name] ?? {}) as Record<string, unknown>;
-        for (const key of Object.keys(map)) {
-          const start = out.tag(no, LENGTH_DELIMITED).fork();
-          out.tag(1, LENGTH_DELIMITED).string(key);
-          entryValue(out, map[key] as Record<string, unknown>);
-          out.join(start);
-        }
-      };
+      if (!value) return null;
+      return `${read} if (v != null) for (const k of Object.keys(v)) { o.varint32(${tag(LENGTH_DELIMITED)}); const entry = o.fork(); o.varint32(${(1 << 3) | LENGTH_DELIMITED}); o.string(k); ${value} o.join(entry); }`;
     }
   }
 }
@@ -267,24 +227,24 @@ function wireTypeOf(scalar: ScalarType): number {
   }
 }
 
-/** scalarWriter writes a value without its tag; null for the scalar types our messages do not use. */
-function scalarWriter(scalar: ScalarType): ((out: Output, v: unknown) => void) | null {
+/** scalarSource is the statement writing `value` without its tag; null for the scalar types our messages do not use. */
+function scalarSource(scalar: ScalarType, value: string): string | null {
   switch (scalar) {
     case ScalarType.STRING:
-      return (out, v) => out.string(v as string);
+      return `o.string(${value});`;
     case ScalarType.BYTES:
-      return (out, v) => out.bytes(v as Uint8Array);
+      return `o.bytes(${value});`;
     case ScalarType.BOOL:
-      return (out, v) => out.varint32(v ? 1 : 0);
+      return `o.varint32(${value} ? 1 : 0);`;
     case ScalarType.INT32:
-      return (out, v) => out.int32(v as number);
+      return `o.int32(${value});`;
     case ScalarType.UINT32:
-      return (out, v) => out.varint32(v as number);
+      return `o.varint32(${value});`;
     case ScalarType.INT64:
     case ScalarType.UINT64:
-      return (out, v) => out.varint64(BigInt(v as bigint | string | number));
+      return `o.varint64(BigInt(${value}));`;
     case ScalarType.DOUBLE:
-      return (out, v) => out.double(v as number);
+      return `o.double(${value});`;
     default:
       return null;
   }
