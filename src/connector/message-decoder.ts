@@ -21,12 +21,8 @@ type ReadField = (input: Input, message: Message, wireType: number) => void;
 
 interface Compiled {
   typeName: string;
-  /** The zero message's immutable properties ($typeName, scalars), copied into each new message. */
-  template: Message;
-  /** Its mutable ones (lists, maps, oneofs, bytes), made afresh for each. */
-  fresh: [name: string, make: () => unknown][];
-  /** Field readers by field number (sparse). */
-  fields: (ReadField | undefined)[];
+  /** Reads a message of `length` bytes at the input's position, into `into` (a merge) or a new one. */
+  read: (input: Input, length: number, into: Message | undefined) => Message;
 }
 
 const compiled = new WeakMap<DescMessage, Compiled | null>();
@@ -45,31 +41,79 @@ export function messageDecoder<Desc extends DescMessage>(desc: Desc): MessageDec
   };
 }
 
+/**
+ * compile builds (once) a message type's reader as generated source: a new message is an object
+ * literal of the type's zero values, and each field number has its own case calling its own
+ * reader, so every call site sees one function. With a shared field table and a copied template,
+ * each call went through one megamorphic site. Names and numbers come from descriptors and the
+ * readers are passed in, so nothing read from the wire reaches the source.
+ */
 function compile(desc: DescMessage): Compiled | null {
   if (compiled.has(desc)) return compiled.get(desc)!;
   if (desc.file.edition !== PROTO3) {
     compiled.set(desc, null);
     return null;
   }
-  // Recursive types find their entry while it is being filled in.
-  const type: Compiled = { typeName: desc.typeName, template: { $typeName: desc.typeName }, fresh: [], fields: [] };
+  // Recursive types find their entry while it is being filled in; readers look it up when they run.
+  const type: Compiled = { typeName: desc.typeName, read: () => { throw new Error(`${desc.typeName} is still compiling`); } };
   compiled.set(desc, type);
+  const deps: unknown[] = [];
+  const dep = (value: unknown) => `d[${deps.push(value) - 1}]`;
+  const zero: string[] = [`$typeName: ${JSON.stringify(desc.typeName)}`];
   for (const member of desc.members) {
-    if (member.kind === "oneof") type.fresh.push([member.localName, () => ({ case: undefined })]);
-    else if (member.presence !== IMPLICIT) continue;
-    else if (member.fieldKind === "scalar" && member.scalar !== ScalarType.BYTES) type.template[member.localName] = zeroOf(member)();
-    else if (member.fieldKind === "enum") type.template[member.localName] = zeroOf(member)();
-    else type.fresh.push([member.localName, zeroOf(member)]);
+    if (member.kind === "oneof") zero.push(`${JSON.stringify(member.localName)}: { case: undefined }`);
+    else if (member.presence === IMPLICIT) zero.push(`${JSON.stringify(member.localName)}: ${zeroSource(member)}`);
   }
+  const cases: string[] = [];
   for (const field of desc.fields) {
     const read = fieldReader(field);
     if (!read || field.number > 10_000) {
       compiled.set(desc, null);
       return null;
     }
-    type.fields[field.number] = read;
+    cases.push(`case ${field.number}: ${dep(read)}(input, m, tag & 7); break;`);
   }
+  const source = `return function read(input, length, into) {
+    if (++input.depth > ${MAX_DEPTH}) throw new Error(${JSON.stringify(`cannot decode ${desc.typeName} from binary: maximum recursion depth of ${MAX_DEPTH} reached`)});
+    const end = input.pos + length;
+    if (end > input.end) throw new RangeError("premature EOF");
+    const m = into ?? { ${zero.join(", ")} };
+    while (input.pos < end) {
+      const tag = input.uint32();
+      switch (tag >>> 3) {
+        ${cases.join("\n        ")}
+        default: {
+          const no = tag >>> 3, wireType = tag & 7;
+          const data = input.skip(no, wireType);
+          (m.$unknown ??= []).push({ no, wireType, data });
+        }
+      }
+    }
+    if (input.pos !== end) throw new RangeError("premature EOF");
+    input.depth--;
+    return m;
+  };`;
+  type.read = new Function("d", source)(deps) as Compiled["read"];
   return type;
+}
+
+/** zeroSource is the source of an implicit-presence field's zero value, made afresh for each message. */
+function zeroSource(field: DescField): string {
+  switch (field.fieldKind) {
+    case "list":
+      return "[]";
+    case "map":
+      return "{}";
+    case "enum":
+      return String(field.enum.values[0]!.number);
+    case "scalar": {
+      if (field.scalar === ScalarType.BYTES) return "new Uint8Array(0)";
+      const zero = scalarZero(field.scalar, field.longAsString);
+      return typeof zero === "bigint" ? `${zero}n` : JSON.stringify(zero);
+    }
+    default:
+      return "undefined";
+  }
 }
 
 function zeroOf(field: DescField): () => unknown {
@@ -90,29 +134,7 @@ function zeroOf(field: DescField): () => unknown {
 }
 
 function readMessage(type: Compiled, input: Input, length: number, into: Message | undefined): Message {
-  if (++input.depth > MAX_DEPTH) throw new Error(`cannot decode ${type.typeName} from binary: maximum recursion depth of ${MAX_DEPTH} reached`);
-  const end = input.pos + length;
-  if (end > input.end) throw new RangeError("premature EOF");
-  let message = into;
-  if (!message) {
-    message = { ...type.template };
-    for (const [name, make] of type.fresh) message[name] = make();
-  }
-  while (input.pos < end) {
-    const tag = input.uint32();
-    const no = tag >>> 3;
-    const wireType = tag & 7;
-    const read = type.fields[no];
-    if (read) {
-      read(input, message, wireType);
-      continue;
-    }
-    const data = input.skip(no, wireType);
-    ((message.$unknown ??= []) as unknown[]).push({ no, wireType, data });
-  }
-  if (input.pos !== end) throw new RangeError("premature EOF");
-  input.depth--;
-  return message;
+  return type.read(input, length, into);
 }
 
 function fieldReader(field: DescField): ReadField | null {
