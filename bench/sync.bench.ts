@@ -30,7 +30,7 @@ import {
   type Floor,
 } from "./account-model.js";
 import { drive, type DriveResult } from "./driver.js";
-import { cpuSeconds, peakRssBytes, rssBytes, startConnectorProcess, startSimulatorProcess } from "./processes.js";
+import { cpuSeconds, peakRssBytes, rssBytes, startConnectorProcess, startSimulatorProcess, warmSimulator } from "./processes.js";
 
 /** The issue-6 conditions. */
 const LATENCY_MS = 20;
@@ -188,6 +188,7 @@ async function run(s: Scenario, counts: AccountCounts, options: Options, log: (l
   log(`${name}: starting the simulator (${int(s.size.users)} users)…`);
   const sim = await startSimulatorProcess(simulatorFlags(s.size), LATENCY_MS);
   try {
+    await warmSimulator(sim.url, sim.apiKey);
     const connector = await startConnectorProcess(sim.url, sim.apiKey, ["--rate-limit", String(RATE_PER_SECOND)], options.nodeArgs);
     const pid = connector.child.pid;
     try {
