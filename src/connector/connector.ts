@@ -44,6 +44,7 @@ import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
 import { messageEncoder, preEncoded } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
+import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
@@ -111,22 +112,40 @@ export function createConnector(options: ConnectorOptions): Connector {
     return syncer;
   }
 
+  // Sized like the account snapshots a sync reads (temporal-account.ts): a few syncs at once,
+  // each walking a list or two at a time.
+  const readAhead = createReadAhead<BuiltPage>({ maxSyncs: 4, idleMs: 10 * 60_000, perSync: 4 });
+
   function requireProvisioning(): void {
     if (!options.provisioning) throw failedPrecondition("provisioning is not enabled");
   }
 
-  /**
-   * page runs one list call: decode the token, call the resource type, encode the next token and
-   * the response. Whatever the data, a response stays within PAGE_BYTES: when a resource type's
-   * page is larger, the rest of it is served by the next call, whose token says how many items
-   * to skip (so the resource type needs no notion of message size).
-   */
+  /** page answers one list call; in a sync, with the page built ahead and building the next. */
   async function page<S extends DescMessage, R extends DescMessage>(
     scope: PageScope,
     token: string,
     schemas: { item: S; response: R },
-    list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
+    ctx: CallContext,
+    list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<MessageShape<R>> {
+    const built = (await readAhead.take(ctx, scope, token)) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
+    const next = built.nextPageToken;
+    if (next !== "") readAhead.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
+    return built.response as MessageShape<R>;
+  }
+
+  /**
+   * buildPage decodes the token, calls the resource type, and encodes the next token and the
+   * response. Whatever the data, a response stays within PAGE_BYTES: when a resource type's page
+   * is larger, the rest of it is served by the next call, whose token says how many items to skip
+   * (so the resource type needs no notion of message size).
+   */
+  async function buildPage<S extends DescMessage, R extends DescMessage>(
+    scope: PageScope,
+    token: string,
+    schemas: { item: S; response: R },
+    list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
+  ): Promise<BuiltPage> {
     const position = pagePosition(decodePageToken(scope, token));
     const result = await list(position.cursor);
     const items = position.skip > 0 ? result.items.slice(position.skip) : result.items;
@@ -141,7 +160,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     }
     // The pages of a sync are most of what the connector sends: they are encoded here, once.
     const init = { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] } as unknown as MessageInitShape<R>;
-    return preEncoded(schemas.response, init);
+    return { response: preEncoded(schemas.response, init), nextPageToken };
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -158,7 +177,10 @@ export function createConnector(options: ConnectorOptions): Connector {
     capabilities: () => capabilities,
     metadata: () => metadata,
     validate: (info) => options.validate(info),
-    cleanup: (syncId) => options.cleanup?.(syncId),
+    cleanup(syncId) {
+      readAhead.forget(syncId);
+      options.cleanup?.(syncId);
+    },
 
     listResourceTypes(req) {
       if (req.pageToken !== "") throw invalidArgument("page_token: resource types are listed in a single page; call again without a page_token");
@@ -170,7 +192,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       const parent = req.parentResourceId;
       const scope: PageScope = { op: "resources", resourceType: syncer.resourceType.id, resource: parent ? `${parent.resourceType}:${parent.resource}` : undefined };
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
-      return page(scope, req.pageToken, RESOURCES, (cursor) => syncer.list(ctx, parent, cursor));
+      return page(scope, req.pageToken, RESOURCES, ctx, (c, cursor) => syncer.list(c, parent, cursor));
     },
 
     async getResource(req, info) {
@@ -190,12 +212,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedEntitlementsSchema)) {
         const list = typeScoped(syncer.typeEntitlements, syncer, "entitlements");
-        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ENTITLEMENTS, (cursor) => list.call(syncer, ctx, cursor));
+        return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ENTITLEMENTS, ctx, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.entitlements;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, ENTITLEMENTS, (cursor) => list.call(syncer, ctx, resource, cursor));
+      return page(scope, req.pageToken, ENTITLEMENTS, ctx, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
 
     listStaticEntitlements(req) {
@@ -211,12 +233,12 @@ export function createConnector(options: ConnectorOptions): Connector {
       const ctx = { ...info, syncId: req.activeSyncId || undefined };
       if (hasAnnotation(req.annotations, TypeScopedGrantsSchema)) {
         const list = typeScoped(syncer.typeGrants, syncer, "grants");
-        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GRANTS, (cursor) => list.call(syncer, ctx, cursor));
+        return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GRANTS, ctx, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.grants;
       if (!list) return { list: [], nextPageToken: "" };
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
-      return page(scope, req.pageToken, GRANTS, (cursor) => list.call(syncer, ctx, resource, cursor));
+      return page(scope, req.pageToken, GRANTS, ctx, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
 
     async grant(req, info) {
@@ -294,6 +316,12 @@ const GRANTS = { item: GrantSchema, response: GrantsServiceListGrantsResponseSch
 interface PagePosition {
   cursor: Cursor | undefined;
   skip: number;
+}
+
+/** BuiltPage is a list response, encoded, and the token it hands out ("" on the last page). */
+interface BuiltPage {
+  response: MessageShape<DescMessage>;
+  nextPageToken: string;
 }
 
 function pagePosition(decoded: Cursor | undefined): PagePosition {

@@ -5,7 +5,10 @@ import type { Cursor } from "./page-token.js";
 
 /** CallContext is what every resource-type method gets besides its arguments. */
 export interface CallContext {
-  /** Fires when the caller cancels, its deadline passes, or the server shuts down. */
+  /**
+   * Fires when the call is over: the caller cancels, its deadline passes, the server shuts down,
+   * or its response has been sent (the read-ahead waits for that before building the next page).
+   */
   signal: AbortSignal;
   log: Logger;
   /** active_sync_id of the sync this call belongs to, when the caller sent one. */
