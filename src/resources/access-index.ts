@@ -36,6 +36,12 @@ export function rowKey(row: AccessRow): string {
   return `${row.principalType}\u0000${row.principalId}`;
 }
 
+/** byRowKey sorts rows in rowKey order without building a key per comparison (33,000 rows at 10k users). */
+function byRowKey(a: AccessRow, b: AccessRow): number {
+  if (a.principalType !== b.principalType) return a.principalType < b.principalType ? -1 : 1;
+  return a.principalId < b.principalId ? -1 : a.principalId > b.principalId ? 1 : 0;
+}
+
 /**
  * ROWS_PER_PAGE: big pages mean fewer round trips for the syncer (each costs it a Do call too),
  * while a page (≈ 400 bytes a grant, 1 MB) stays far below the 4 MiB message limit.
@@ -178,7 +184,7 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
       }
 
       const sort = <R extends AccessRow>(map: Map<string, R[]>) => {
-        for (const rows of map.values()) rows.sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
+        for (const rows of map.values()) rows.sort(byRowKey);
       };
       sort(byNamespace);
       sort(byRole);
