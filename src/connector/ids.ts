@@ -1,4 +1,3 @@
-import { create } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import {
   EntitlementSchema,
@@ -28,7 +27,11 @@ export function grantId(entitlement: string, principal: ResourceId): string {
   return `${entitlement}:${principal.resourceType}:${principal.resource}`;
 }
 
+// A sync makes these by the tens of thousands (one of each per grant).
 const makeResourceId = messageMaker(ResourceIdSchema);
+const makeGrant = messageMaker(GrantSchema);
+const makeEntitlement = messageMaker(EntitlementSchema);
+const makeResource = messageMaker(ResourceSchema);
 
 /** resourceId builds a ResourceId. */
 export function resourceId(resourceType: string, resource: string): ResourceId {
@@ -64,7 +67,7 @@ export interface EntitlementInit {
 /** newEntitlement builds the entitlement `<type>:<id>:<slug>` of a resource. */
 export function newEntitlement(resource: Resource, slug: string, init: EntitlementInit): Entitlement {
   if (!resource.id) throw new TypeError("resource without id");
-  return create(EntitlementSchema, {
+  return makeEntitlement({
     id: entitlementId(resource.id, slug),
     resource,
     slug,
@@ -90,8 +93,3 @@ export function newGrant(resource: ResourceId, slug: string, principal: Resource
     annotations,
   });
 }
-
-// A sync makes one of each per grant.
-const makeGrant = messageMaker(GrantSchema);
-const makeEntitlement = messageMaker(EntitlementSchema);
-const makeResource = messageMaker(ResourceSchema);

@@ -27,20 +27,9 @@ type Json = Record<string, JsonValue>;
 /** Reads one field's (non-null) JSON value into a message; throws UNSUPPORTED to hand over to fromJson. */
 type ReadField = (message: Message, value: JsonValue) => void;
 
-interface FieldEntry {
-  read: ReadField;
-  oneof?: string;
-  /** A null counts as setting its oneof (fromJson: unless the member is a scalar). */
-  nullSetsOneof: boolean;
-  /** The key is the proto name (snake_case): left to fromJson, which rejects a field set twice. */
-  alias: boolean;
-}
-
 interface Compiled {
-  template: Message;
-  fresh: [name: string, make: () => unknown][];
-  /** Readers by JSON name (the API's), and entries for the proto names fromJson also accepts. */
-  fields: Map<string, FieldEntry>;
+  /** Reads a JSON object into `into` or a new message. */
+  read: (json: Json, into: Message | undefined) => Message;
 }
 
 /** UNSUPPORTED stops the fast path: fromJson reads the document instead. */
@@ -50,54 +39,67 @@ const PROTO3 = 999;
 const IMPLICIT = 2;
 const TIMESTAMP = "google.protobuf.Timestamp";
 
+/**
+ * compile builds (once) a type's reader as generated source: a new message is an object literal
+ * of the type's zero values, and each JSON name has its own case calling its own field reader, so
+ * every call site sees one function. Names come from descriptors and the readers are passed in:
+ * keys read from a document are only compared with them, never put in the source.
+ */
 function compile(desc: DescMessage): Compiled | null {
   if (compiled.has(desc)) return compiled.get(desc)!;
   if (desc.file.edition !== PROTO3 || (desc.typeName.startsWith("google.protobuf.") && desc.typeName !== TIMESTAMP)) {
     compiled.set(desc, null);
     return null;
   }
-  const type: Compiled = { template: { $typeName: desc.typeName }, fresh: [], fields: new Map() };
-  compiled.set(desc, type); // recursive types find it while it is filled in
+  // Recursive types find their entry while it is filled in; readers look it up when they run.
+  const type: Compiled = { read: () => { throw UNSUPPORTED; } };
+  compiled.set(desc, type);
+  const deps: unknown[] = [UNSUPPORTED];
+  const dep = (value: unknown) => `d[${deps.push(value) - 1}]`;
+  const zero: string[] = [`$typeName: ${JSON.stringify(desc.typeName)}`];
   for (const member of desc.members) {
-    if (member.kind === "oneof") type.fresh.push([member.localName, () => ({ case: undefined })]);
+    const name = JSON.stringify(member.localName);
+    if (member.kind === "oneof") zero.push(`${name}: { case: undefined }`);
     else if (member.presence !== IMPLICIT) continue;
-    else if (member.fieldKind === "list") type.fresh.push([member.localName, () => []]);
-    else if (member.fieldKind === "map") type.fresh.push([member.localName, () => ({})]);
-    else if (member.fieldKind === "enum") type.template[member.localName] = member.enum.values[0]!.number;
-    else if (member.fieldKind === "scalar") type.template[member.localName] = member.scalar === ScalarType.STRING ? "" : member.scalar === ScalarType.BOOL ? false : 0;
+    else if (member.fieldKind === "list") zero.push(`${name}: []`);
+    else if (member.fieldKind === "map") zero.push(`${name}: {}`);
+    else if (member.fieldKind === "enum") zero.push(`${name}: ${member.enum.values[0]!.number}`);
+    else if (member.fieldKind === "scalar") zero.push(`${name}: ${member.scalar === ScalarType.STRING ? '""' : member.scalar === ScalarType.BOOL ? "false" : "0"}`);
   }
+  const cases: string[] = [];
   for (const field of desc.fields) {
     const read = fieldReader(field);
     if (!read) {
       compiled.set(desc, null);
       return null;
     }
-    const entry: FieldEntry = { read, oneof: field.oneof?.localName, nullSetsOneof: field.fieldKind !== "scalar", alias: false };
-    type.fields.set(field.jsonName, entry);
-    if (field.name !== field.jsonName) type.fields.set(field.name, { ...entry, alias: true });
+    let body = `if (value !== null) ${dep(read)}(m, value);`; // null means the default, which a new message has
+    if (field.oneof) {
+      // Two members of one oneof: fromJson says why. A null counts as setting it, unless the member is a scalar.
+      const check = `if (oneofs?.has(${JSON.stringify(field.oneof.localName)})) throw d[0]; (oneofs ??= new Set()).add(${JSON.stringify(field.oneof.localName)});`;
+      body = `${field.fieldKind !== "scalar" ? check : `if (value !== null) { ${check} }`} ${body}`;
+    }
+    cases.push(`case ${JSON.stringify(field.jsonName)}: { ${body} break; }`);
+    // The proto name (snake_case) is left to fromJson, which rejects a field set twice.
+    if (field.name !== field.jsonName) cases.push(`case ${JSON.stringify(field.name)}: throw d[0];`);
   }
+  const source = `return function read(json, into) {
+    const m = into ?? { ${zero.join(", ")} };
+    let oneofs;
+    for (const key in json) {
+      const value = json[key];
+      switch (key) {
+        ${cases.join("\n        ")}
+      }
+    }
+    return m;
+  };`;
+  type.read = new Function("d", source)(deps) as Compiled["read"];
   return type;
 }
 
 function readMessage(type: Compiled, json: Json, into: Message | undefined): Message {
-  let message = into;
-  if (!message) {
-    message = { ...type.template };
-    for (const [name, make] of type.fresh) message[name] = make();
-  }
-  let oneofs: Set<string> | undefined;
-  for (const key in json) {
-    const field = type.fields.get(key);
-    if (!field) continue; // unknown fields are ignored
-    if (field.alias) throw UNSUPPORTED;
-    const value = json[key]!;
-    if (field.oneof && (value !== null || field.nullSetsOneof)) {
-      if (oneofs?.has(field.oneof)) throw UNSUPPORTED; // two members of one oneof: fromJson says why
-      (oneofs ??= new Set()).add(field.oneof);
-    }
-    if (value !== null) field.read(message, value); // null means the default, which a new message has
-  }
-  return message;
+  return type.read(json, into); // unknown fields are ignored
 }
 
 function fieldReader(field: DescField): ReadField | null {
