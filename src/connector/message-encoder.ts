@@ -307,6 +307,16 @@ class Output {
 
   varint64(v: bigint): void {
     this.ensure(10);
+    if (v >= 0n && v <= MAX_SAFE) {
+      // Timestamps' seconds, mostly: number arithmetic instead of a BigInt per 7 bits.
+      let n = Number(v);
+      while (n > 0x7f) {
+        this.buf[this.pos++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
+      this.buf[this.pos++] = n;
+      return;
+    }
     let u = BigInt.asUintN(64, v);
     while (u > 0x7fn) {
       this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
@@ -386,6 +396,7 @@ class Output {
 }
 
 const scratch = new Output();
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const SLAB_SIZE = 64 * 1024;
 const SLAB_ITEM_MAX = 4 * 1024;
 let slab = new ArrayBuffer(SLAB_SIZE);

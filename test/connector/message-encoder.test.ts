@@ -60,7 +60,9 @@ describe("the compiled message encoder", () => {
     resources.push(withUnknown);
     expectSameAsToBinary(ResourceSchema, resources);
     expectSameAsToBinary(UserTraitSchema, [create(UserTraitSchema, { accountType: -1 as never, emails: [{ address: "a", isPrimary: false }], profile: {} })]);
-    expectSameAsToBinary(TimestampSchema, [create(TimestampSchema, { seconds: 253_402_300_799n, nanos: -1 }), create(TimestampSchema, { seconds: -1n })]);
+    // int64 values on both sides of the number fast path (2^53) and at the ends of the range.
+    const seconds = [127n, 128n, 253_402_300_799n, 9_007_199_254_740_991n, 9_007_199_254_740_992n, 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n, -1n];
+    expectSameAsToBinary(TimestampSchema, [create(TimestampSchema, { seconds: 253_402_300_799n, nanos: -1 }), ...seconds.map((s) => create(TimestampSchema, { seconds: s }))]);
     expectSameAsToBinary(StructSchema, [create(StructSchema, { fields: { k: { kind: { case: "nullValue", value: 0 } }, e: {} } })]);
     expectSameAsToBinary(ValueSchema, [create(ValueSchema, { kind: { case: "numberValue", value: 0 } }), create(ValueSchema, { kind: { case: "stringValue", value: "" } })]);
   });
