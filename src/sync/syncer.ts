@@ -107,12 +107,19 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     return options.api.call(method, request, signal);
   }
 
-  /** pages calls a paged list until its next_page_token is empty. */
-  async function pages<T>(fetch: (token: string) => Promise<{ list: T[]; nextPageToken: string }>, each: (item: T) => Promise<void>) {
+  /**
+   * pages calls a paged list until its next_page_token is empty. `each` returns a promise only
+   * when it has to wait (an asynchronous store): a sync's tens of thousands of items are handled
+   * without a promise and a microtask each.
+   */
+  async function pages<T>(fetch: (token: string) => Promise<{ list: T[]; nextPageToken: string }>, each: (item: T) => void | Promise<void>) {
     let token = "";
     do {
       const res = await fetch(token);
-      for (const item of res.list) await each(item);
+      for (const item of res.list) {
+        const pending = each(item);
+        if (pending) await pending;
+      }
       token = res.nextPageToken;
     } while (token);
   }
@@ -135,19 +142,30 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   async function listResources(resourceTypeId: string, parent: ResourceId | undefined): Promise<void> {
     await pages(
       (pageToken) => call(ResourcesService.method.listResources, { resourceTypeId, parentResourceId: parent, pageToken, activeSyncId: syncId }),
-      async (resource) => {
+      (resource) => {
         if (!resource.id?.resourceType || !resource.id.resource) return;
-        if (!(await store.putResource(resource))) return;
-        progress.resources++;
-        for (const a of resource.annotations) {
-          const child = findAnnotation([a], ChildResourceTypeSchema);
-          const key = child && `${child.resourceTypeId}\u0000${resource.id.resourceType}:${resource.id.resource}`;
-          if (!child || !key || childrenDone.has(key)) continue;
-          childrenDone.add(key);
-          await listResources(child.resourceTypeId, resource.id);
-        }
+        const stored = store.putResource(resource);
+        if (typeof stored !== "boolean") return stored.then((isNew) => (isNew ? listChildren(resource) : undefined));
+        return stored ? listChildren(resource) : undefined;
       },
     );
+  }
+  /** listChildren counts a newly stored resource and lists its child resource types (once each). */
+  function listChildren(resource: Resource): Promise<void> | undefined {
+    progress.resources++;
+    const id = resource.id!;
+    const children = resource.annotations
+      .map((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId)
+      .filter((type): type is string => type !== undefined && !childrenDone.has(`${type}\u0000${id.resourceType}:${id.resource}`));
+    if (children.length === 0) return undefined;
+    return (async () => {
+      for (const type of children) {
+        const key = `${type}\u0000${id.resourceType}:${id.resource}`;
+        if (childrenDone.has(key)) continue;
+        childrenDone.add(key);
+        await listResources(type, id);
+      }
+    })();
   }
   await parallel(stacked, workers, (t) => listResources(t.id, undefined));
   report("resources");
@@ -171,10 +189,15 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     await store.putEntitlement(e);
     progress.entitlements++;
   };
-  const putGrant = async (g: Grant) => {
-    await checkExpandable(g, store);
-    await store.putGrant(g);
+  const storeGrant = (g: Grant): Promise<void> | undefined => {
+    const stored = store.putGrant(g);
+    if (stored) return stored.then(() => void progress.grants++);
     progress.grants++;
+    return undefined;
+  };
+  const putGrant = (g: Grant): Promise<void> | undefined => {
+    const checked = checkExpandable(g, store);
+    return checked ? checked.then(() => storeGrant(g)) : storeGrant(g);
   };
   // Types marked TypeScopedEntitlements/Grants get one type-level chain instead of one per
   // resource: the request names the type as a stub resource and carries the marker.
@@ -219,16 +242,19 @@ function supportsSyncId(version: string): boolean {
   return major > 0 || minor > 4 || (minor === 4 && patch >= 3);
 }
 
-async function checkExpandable(grant: Grant, store: SyncStore): Promise<void> {
+/** checkExpandable fails a GrantExpandable grant whose sources are not its principal's; undefined when there is nothing to check. */
+function checkExpandable(grant: Grant, store: SyncStore): Promise<void> | undefined {
   const expandable = findAnnotation(grant.annotations as Any[], GrantExpandableSchema);
-  if (!expandable) return;
-  const principal = grant.principal?.id;
-  for (const source of expandable.entitlementIds) {
-    const owner = await store.entitlementOwner(source);
-    if (owner && (owner.resourceType !== principal?.resourceType || owner.resource !== principal?.resource)) {
-      throw new Error(`grant ${grant.id}: expandable source entitlement ${source} does not belong to the grant's principal (source entitlement resource id did not match grant principal id)`);
+  if (!expandable) return undefined;
+  return (async () => {
+    const principal = grant.principal?.id;
+    for (const source of expandable.entitlementIds) {
+      const owner = await store.entitlementOwner(source);
+      if (owner && (owner.resourceType !== principal?.resourceType || owner.resource !== principal?.resource)) {
+        throw new Error(`grant ${grant.id}: expandable source entitlement ${source} does not belong to the grant's principal (source entitlement resource id did not match grant principal id)`);
+      }
     }
-  }
+  })();
 }
 
 async function forEachResource(types: ResourceType[], store: SyncStore, workers: number, each: (resource: Resource, type: ResourceType) => Promise<void>): Promise<void> {
