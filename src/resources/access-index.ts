@@ -117,12 +117,13 @@ export const NAMESPACE_SA_PERMISSION_REASON = "a namespace-scoped service accoun
 export const INHERITED_REASON = "owners and admins are namespace admins on every namespace through their account role";
 
 /**
- * prefetchAccessInputs starts reading the lists the access index is built from. A sync that
- * lists namespaces or roles asks for their grants next, and those come from the index: the lists
- * it needs beyond the ones synced as resources (groups, say) are then there when it is built.
+ * buildAccessIndexAhead starts building the snapshot's index in the background. A sync that lists
+ * namespaces or roles asks for their grants next, and those come from the index: it reads the
+ * lists it needs (groups too) and is built while the syncer is still on resources and
+ * entitlements, not on the first grants call. A failure is left for that call to report.
  */
-export function prefetchAccessInputs(snapshot: AccountSnapshot): void {
-  for (const list of [snapshot.users, snapshot.serviceAccounts, snapshot.groups, snapshot.namespaces]) list.prefetch();
+export function buildAccessIndexAhead(snapshot: AccountSnapshot, accountId: Promise<string>): void {
+  accountId.then((id) => accessIndex(snapshot, id)).catch(() => {});
 }
 
 /** accessIndex returns the snapshot's index, building it once per snapshot. */

@@ -6,7 +6,7 @@ import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../c
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, prefetchAccessInputs, rowsPage, type AccessRow } from "./access-index.js";
+import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, buildAccessIndexAhead, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
@@ -38,7 +38,7 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
     resourceType: ACCOUNT_ROLE,
     async list(ctx, parent) {
       if (parent) return { items: [] };
-      if (ctx.syncId) prefetchAccessInputs(account.snapshot(ctx));
+      if (ctx.syncId) buildAccessIndexAhead(account.snapshot(ctx), account.accountId());
       const accountId = await account.accountId();
       return { items: ROLES.map((r) => accountRoleResource(accountId, r.slug)) };
     },

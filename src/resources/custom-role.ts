@@ -6,7 +6,7 @@ import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, prefetchAccessInputs, rowsPage } from "./access-index.js";
+import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, buildAccessIndexAhead, rowsPage } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
@@ -53,7 +53,7 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
     resourceType: CUSTOM_ROLE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      if (ctx.syncId) prefetchAccessInputs(account.snapshot(ctx));
+      if (ctx.syncId) buildAccessIndexAhead(account.snapshot(ctx), account.accountId());
       return pageOf(ctx, account.snapshot(ctx).customRoles, cursor, customRoleResource);
     },
     async get(ctx, id) {

@@ -7,7 +7,7 @@ import type { Cursor } from "../connector/page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
-import { accessIndex, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, prefetchAccessInputs, rowsPage, type NamespaceRow } from "./access-index.js";
+import { accessIndex, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, buildAccessIndexAhead, rowsPage, type NamespaceRow } from "./access-index.js";
 import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -103,7 +103,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     resourceType: NAMESPACE,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      if (ctx.syncId) prefetchAccessInputs(account.snapshot(ctx));
+      if (ctx.syncId) buildAccessIndexAhead(account.snapshot(ctx), account.accountId());
       return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, namespaceResource);
     },
     async get(ctx, id) {
