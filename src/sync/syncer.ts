@@ -154,9 +154,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   function listChildren(resource: Resource): Promise<void> | undefined {
     progress.resources++;
     const id = resource.id!;
-    const children = resource.annotations
-      .map((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId)
-      .filter((type): type is string => type !== undefined && !childrenDone.has(`${type}\u0000${id.resourceType}:${id.resource}`));
+    const children = resource.annotations.flatMap((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId ?? []);
     if (children.length === 0) return undefined;
     return (async () => {
       for (const type of children) {
