@@ -36,7 +36,7 @@ export function messageDecoder<Desc extends DescMessage>(desc: Desc): MessageDec
   if (!type) return (bytes) => fromBinary(desc, bytes);
   return (bytes) => {
     const input = new Input(bytes);
-    const message = readMessage(type, input, bytes.length, undefined);
+    const message = type.read(input, bytes.length, undefined);
     return message as MessageShape<Desc>;
   };
 }
@@ -133,10 +133,6 @@ function zeroOf(field: DescField): () => unknown {
   }
 }
 
-function readMessage(type: Compiled, input: Input, length: number, into: Message | undefined): Message {
-  return type.read(input, length, into);
-}
-
 function fieldReader(field: DescField): ReadField | null {
   // Groups (delimited messages) do not occur in proto3.
   if ((field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")) && field.delimitedEncoding) return null;
@@ -181,14 +177,14 @@ function fieldReader(field: DescField): ReadField | null {
         const type = compile(nested)!;
         const current = oneof ? (message[oneof] as { case?: string; value?: Message }) : undefined;
         const existing = oneof ? (current!.case === name ? current!.value : undefined) : (message[name] as Message | undefined);
-        store(message, readMessage(type, input, input.uint32(), existing));
+        store(message, type.read(input, input.uint32(), existing));
       };
     }
     case "list": {
       if (field.listKind === "message") {
         const nested = field.message;
         if (isJsonStruct(field) || isWrapperDesc(nested)) return null;
-        return (input, message) => void (message[name] as unknown[]).push(readMessage(compile(nested)!, input, input.uint32(), undefined));
+        return (input, message) => void (message[name] as unknown[]).push(compile(nested)!.read(input, input.uint32(), undefined));
       }
       const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
       const read = scalarReader(scalar, field.listKind === "scalar" && field.longAsString);
@@ -211,8 +207,8 @@ function fieldReader(field: DescField): ReadField | null {
       if (field.mapKind === "message") {
         const nested = field.message;
         if (isJsonStruct(field) || isWrapperDesc(nested)) return null;
-        readValue = (input) => readMessage(compile(nested)!, input, input.uint32(), undefined);
-        zeroValue = () => readMessage(compile(nested)!, new Input(new Uint8Array(0)), 0, undefined);
+        readValue = (input) => compile(nested)!.read(input, input.uint32(), undefined);
+        zeroValue = () => compile(nested)!.read(new Input(new Uint8Array(0)), 0, undefined);
         if (!compile(nested)) return null;
       } else if (field.mapKind === "enum") {
         readValue = (input) => input.int32();

@@ -6,7 +6,7 @@ import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../c
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, buildAccessIndexAhead, rowsPage, type AccessRow } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";

@@ -6,7 +6,7 @@ import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, buildAccessIndexAhead, rowsPage } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, rowsPage } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";

@@ -7,7 +7,7 @@ import type { Cursor } from "../connector/page-token.js";
 import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
-import { accessIndex, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, buildAccessIndexAhead, rowsPage, type NamespaceRow } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
 import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";

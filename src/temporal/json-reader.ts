@@ -14,7 +14,7 @@ export function readJson<Desc extends DescMessage>(desc: Desc, json: JsonValue):
   const type = compile(desc);
   if (type && isObject(json)) {
     try {
-      return readMessage(type, json, undefined) as MessageShape<Desc>;
+      return type.read(json, undefined) as MessageShape<Desc>; // unknown fields are ignored
     } catch (err) {
       if (err !== UNSUPPORTED) throw err;
     }
@@ -96,10 +96,6 @@ function compile(desc: DescMessage): Compiled | null {
   };`;
   type.read = new Function("d", source)(deps) as Compiled["read"];
   return type;
-}
-
-function readMessage(type: Compiled, json: Json, into: Message | undefined): Message {
-  return type.read(json, into); // unknown fields are ignored
 }
 
 function fieldReader(field: DescField): ReadField | null {
@@ -184,7 +180,7 @@ function messageReader(desc: DescMessage): ((value: JsonValue, into: Message | u
   if (!compile(desc)) return null;
   return (value, into) => {
     if (!isObject(value)) throw UNSUPPORTED;
-    return readMessage(compile(desc)!, value, into);
+    return compile(desc)!.read(value, into);
   };
 }
 
