@@ -9,8 +9,12 @@ import { encodeInit } from "./message-encoder.js";
  * and grant of a sync).
  */
 export function annotation<S extends DescMessage>(schema: S, init: MessageInitShape<S> = {} as MessageInitShape<S>): Any {
-  return { $typeName: AnySchema.typeName, typeUrl: `type.googleapis.com/${schema.typeName}`, value: encodeInit(schema, init) };
+  let typeUrl = typeUrls.get(schema);
+  if (typeUrl === undefined) typeUrls.set(schema, (typeUrl = `type.googleapis.com/${schema.typeName}`));
+  return { $typeName: AnySchema.typeName, typeUrl, value: encodeInit(schema, init) };
 }
+// One string per annotation type, not a new one per annotation (tens of thousands per sync).
+const typeUrls = new WeakMap<DescMessage, string>();
 
 /** v1Identifier is the legacy id the official connector put on resources and grants. */
 export function v1Identifier(id: string): Any {

@@ -85,11 +85,21 @@ export function newEntitlement(resource: Resource, slug: string, init: Entitleme
  * is all that readers of grants dereference.
  */
 export function newGrant(resource: ResourceId, slug: string, principal: ResourceId, annotations: Any[] = []): Grant {
-  const entitlement = entitlementId(resource, slug);
-  return makeGrant({
-    id: grantId(entitlement, principal),
-    entitlement: makeEntitlement({ id: entitlement, resource: makeResource({ id: resource }) }),
-    principal: makeResource({ id: principal }),
-    annotations,
-  });
+  const entitlement = stubEntitlement(resource, slug);
+  return makeGrant({ id: grantId(entitlement.id, principal), entitlement, principal: makeResource({ id: principal }), annotations });
+}
+
+let lastStub = { resourceType: "", resource: "", slug: "", entitlement: undefined as Entitlement | undefined };
+
+/**
+ * stubEntitlement is the stub entitlement (id and resource id) grants embed. A sync lists grants
+ * entitlement by entitlement, so consecutive grants share one; it is frozen, so sharing is safe.
+ */
+function stubEntitlement(resource: ResourceId, slug: string): Entitlement {
+  const last = lastStub;
+  if (last.entitlement && last.slug === slug && last.resource === resource.resource && last.resourceType === resource.resourceType) return last.entitlement;
+  const id = Object.freeze(makeResourceId({ resourceType: resource.resourceType, resource: resource.resource }));
+  const entitlement = Object.freeze(makeEntitlement({ id: entitlementId(resource, slug), resource: Object.freeze(makeResource({ id })) }));
+  lastStub = { resourceType: resource.resourceType, resource: resource.resource, slug, entitlement };
+  return entitlement;
 }
