@@ -18,6 +18,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/index.js";
+import { DEFAULT_API_VERSION } from "../src/temporal/transport.js";
 import {
   ALL_TYPES,
   countAccount,
@@ -214,7 +215,7 @@ async function run(s: Scenario, counts: AccountCounts, options: Options, log: (l
   log(`${name}: starting the simulator (${int(s.size.users)} users)…`);
   const sim = await startSimulatorProcess(simulatorFlags(s.size), LATENCY_MS);
   try {
-    await warmSimulator(sim.url, sim.apiKey);
+    await warmSimulator(sim.url, sim.apiKey, DEFAULT_API_VERSION);
     const connector = await startConnectorProcess(sim.url, sim.apiKey, ["--rate-limit", String(RATE_PER_SECOND)], options.nodeArgs);
     const pid = connector.child.pid;
     try {

@@ -6,7 +6,7 @@ import { createTemporalAccount, type TemporalAccount } from "./resources/tempora
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
 import { createTemporalClient } from "./temporal/client.js";
 import { createRateLimiter } from "./temporal/rate-limiter.js";
-import { createTransport, type RetryPolicy, type Transport } from "./temporal/transport.js";
+import { createTransport, DEFAULT_API_VERSION, type RetryPolicy, type Transport } from "./temporal/transport.js";
 
 /** TemporalConnectorOptions configures createTemporalConnector. */
 export interface TemporalConnectorOptions {
@@ -42,7 +42,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
   const transport = createTransport({
     baseUrl: options.baseUrl,
     apiKey: options.apiKey,
-    apiVersion: options.apiVersion ?? "v0.17.1",
+    apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
     allowInsecure: options.allowInsecure,
     timeoutMs: options.requestTimeoutMs,
     retry: options.retry,

@@ -100,6 +100,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       port,
       latencyMs: values.latency as number,
       operationDelayMs: values["operation-delay"] as number,
+      cacheReads: values["cache-reads"] as boolean,
     });
     // One JSON line on stdout, for scripts (the benchmark reads it); the key is the simulator's own.
     process.stdout.write(`${JSON.stringify({ url: simulator.url, apiKey: simulator.store.bearerKeys()[0] })}\n`);
@@ -171,7 +172,7 @@ function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string
   try {
     return createTemporalConnector({
       ...upstream,
-      apiVersion: (values["api-version"] as string | undefined) ?? "v0.17.1",
+      apiVersion: values["api-version"] as string,
       rateLimit,
       requestTimeoutMs: values["request-timeout"] as number,
       operationTimeoutMs: values["operation-timeout"] as number,

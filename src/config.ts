@@ -3,6 +3,7 @@
  * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
  * and meanings of the official connector's settings are a contract (compatibility.md).
  */
+import { DEFAULT_API_VERSION } from "./temporal/transport.js";
 
 /** Command is a subcommand of the CLI. */
 export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
@@ -33,7 +34,7 @@ export const FIELDS: readonly Field[] = [
   { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
   { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: ["serve", "sync"], description: "Temporal Cloud Ops API address (override for testing)." },
   { name: "allow-insecure", type: "boolean", default: false, commands: ["serve", "sync"], description: "Allow a plain-text http:// base URL (test servers only)." },
-  { name: "api-version", type: "string", default: "v0.17.1", commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
+  { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
   { name: "rate-limit", type: "number", default: 80, commands: CONNECTOR, description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
   { name: "request-timeout", type: "duration", default: "30s", commands: CONNECTOR, description: "Timeout of one Temporal Cloud API request." },
   { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
@@ -69,6 +70,7 @@ export const FIELDS: readonly Field[] = [
   { name: "seed", type: "number", default: 1, commands: DATASET, description: "Generated account: random seed." },
   { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: time every response takes at least (its own work included)." },
   { name: "operation-delay", type: "duration", default: "0s", commands: DATASET, description: "Simulator: how long async operations take." },
+  { name: "cache-reads", type: "boolean", default: false, commands: ["simulator"], description: "Simulator: answer a repeated list read from the body sent before, until the next write (benchmarks)." },
 ];
 
 /** Values holds parsed settings by field name. */

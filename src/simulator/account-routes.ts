@@ -30,6 +30,7 @@ export const accountRoutes: Route[] = [
     method: "GET",
     path: "/cloud/account",
     name: "GetAccount",
+    cacheable: true,
     handle({ store }) {
       return respond(GetAccountResponseSchema, { account: store.account });
     },

@@ -70,6 +70,7 @@ export const customRoleRoutes: Route[] = [
     method: "GET",
     path: "/cloud/custom-roles",
     name: "GetCustomRoles",
+    cacheable: true,
     handle(ctx) {
       // (uncertain, reference §1.1) who may read custom roles; every principal may here.
       const request = parse(ctx, GetCustomRolesRequestSchema);

@@ -52,6 +52,7 @@ export const namespaceRoutes: Route[] = [
     method: "GET",
     path: "/cloud/namespaces",
     name: "GetNamespaces",
+    cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetNamespacesRequestSchema);
       const size = resolvePageSize(request.pageSize);

@@ -39,6 +39,11 @@ export interface Route {
   readonly method: HttpMethod;
   readonly path: string;
   readonly name: string;
+  /**
+   * The response depends on the account's data and the caller only (not on the clock or on
+   * pending operations), so a read cache may serve it again until the next write.
+   */
+  readonly cacheable?: boolean;
   handle(ctx: RouteContext): JsonValue;
 }
 

@@ -136,6 +136,7 @@ export const serviceAccountRoutes: Route[] = [
     method: "GET",
     path: "/cloud/service-accounts",
     name: "GetServiceAccounts",
+    cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetServiceAccountsRequestSchema);
       const size = resolvePageSize(request.pageSize);

@@ -54,6 +54,13 @@ export interface SimulatorOptions {
   maxConcurrentOperations?: number;
   /** Seed of every random choice: faults, jitter, generated ids (default 1). */
   seed?: number;
+  /**
+   * Answer a repeated cacheable read from the body sent before, until the next write (default
+   * false). For benchmarks: the simulator shares their machine, and the service it stands in
+   * for does its JSON work on its own. Changes made directly through `store` are not seen by
+   * reads answered from the cache.
+   */
+  cacheReads?: boolean;
 }
 
 /**
@@ -232,10 +239,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     res.end(reply.body);
   };
 
+  // Bodies of cacheable reads by caller, API version and URL (cacheReads); any write clears it.
+  const readCache = options.cacheReads ? new Map<string, string>() : undefined;
+
   // answer handles one request; it returns the reply, or "drop" to close the socket unanswered.
   const answer = (req: IncomingMessage, bodyText: string): Reply | "drop" => {
     operations.settle();
     const method = req.method ?? "GET";
+    if (method !== "GET") readCache?.clear();
     const url = new URL(req.url ?? "/", "http://simulator");
     const match = router.match(method, url.pathname);
     if (match.route === undefined) {
@@ -249,6 +260,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     increment(stats.byRoute, route.name);
     let fault: Fault | undefined;
     let result: JsonValue;
+    let cacheKey: string | undefined;
     try {
       const caller = authenticate(store, req.headers.authorization);
       const version = req.headers[VERSION_HEADER];
@@ -277,6 +289,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         increment(stats.faultsInjected, String(fault.status));
         return faultReply(fault, caller);
       }
+      // A pending operation may change the account when it settles, so nothing is cached meanwhile.
+      cacheKey = readCache && route.cacheable && operations.pendingCount() === 0 ? `${caller.apiKey.id} ${String(version ?? "")} ${req.url ?? ""}` : undefined;
+      const cached = cacheKey === undefined ? undefined : readCache!.get(cacheKey);
+      if (cached !== undefined && fault?.kind !== "drop") return { status: 200, body: cached, contentType: "application/json" };
       result = route.handle({
         method: route.method as HttpMethod,
         store,
@@ -294,7 +310,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return statusReply(Code.INTERNAL, "internal error", 500);
     }
     if (fault?.kind === "drop") return "drop";
-    return { status: 200, body: JSON.stringify(result), contentType: "application/json" };
+    const body = JSON.stringify(result);
+    if (cacheKey !== undefined) readCache!.set(cacheKey, body);
+    return { status: 200, body, contentType: "application/json" };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

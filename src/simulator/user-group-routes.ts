@@ -126,6 +126,7 @@ export const userGroupRoutes: Route[] = [
     method: "GET",
     path: "/cloud/user-groups",
     name: "GetUserGroups",
+    cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetUserGroupsRequestSchema);
       const size = resolvePageSize(request.pageSize);
@@ -314,6 +315,7 @@ export const userGroupRoutes: Route[] = [
     method: "GET",
     path: "/cloud/user-groups/{groupId}/members",
     name: "GetUserGroupMembers",
+    cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetUserGroupMembersRequestSchema);
       const members = found(ctx.store.groupMembers(request.groupId), "user group", request.groupId);

@@ -60,6 +60,7 @@ export const userRoutes: Route[] = [
     method: "GET",
     path: "/cloud/users",
     name: "GetUsers",
+    cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetUsersRequestSchema);
       const size = resolvePageSize(request.pageSize);

@@ -39,6 +39,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
+/** DEFAULT_API_VERSION is the temporal-cloud-api-version the connector sends unless configured otherwise. */
+export const DEFAULT_API_VERSION = "v0.17.1";
+
 /** TransportOptions configures createTransport. */
 export interface TransportOptions {
   /** e.g. https://saas-api.tmprl.cloud */
