@@ -42,7 +42,7 @@ import {
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
-import { messageEncoder, preEncoded } from "./message-encoder.js";
+import { encodeListItems } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
@@ -148,19 +148,17 @@ export function createConnector(options: ConnectorOptions): Connector {
   ): Promise<BuiltPage> {
     const position = pagePosition(decodePageToken(scope, token));
     const result = await list(position.cursor);
-    const items = position.skip > 0 ? result.items.slice(position.skip) : result.items;
-    const fitting = countFitting(schemas.item, items, PAGE_BYTES);
+    // The pages of a sync are most of what the connector sends: they are encoded here, once.
+    const page = encodeListItems(schemas.response, position.skip > 0 ? skip(result.items, position.skip) : result.items, PAGE_BYTES);
     let next: PagePosition | undefined;
-    if (fitting < items.length) next = { cursor: position.cursor, skip: position.skip + fitting };
+    if (page.more) next = { cursor: position.cursor, skip: position.skip + page.count };
     else if (result.next !== undefined) next = { cursor: result.next, skip: 0 };
     const nextPageToken = next === undefined ? "" : encodePageToken(scope, next.skip > 0 ? { c: next.cursor ?? null, s: next.skip } : { c: next.cursor ?? null });
     if (token !== "" && nextPageToken === token) {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
     }
-    // The pages of a sync are most of what the connector sends: they are encoded here, once.
-    const init = { list: items.slice(0, fitting), nextPageToken, annotations: result.annotations ?? [] } as unknown as MessageInitShape<R>;
-    return { response: preEncoded(schemas.response, init), nextPageToken };
+    return { response: page.finish({ nextPageToken, annotations: result.annotations ?? [] } as never), nextPageToken };
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -333,28 +331,12 @@ function pagePosition(decoded: Cursor | undefined): PagePosition {
   return { cursor: envelope.c === null ? undefined : envelope.c, skip: (envelope.s as number | undefined) ?? 0 };
 }
 
-/** SAMPLE_EVERY is how sparsely countFitting samples a page before deciding to count exactly. */
-const SAMPLE_EVERY = 16;
-
-/**
- * countFitting counts the leading items whose encoding fits the budget (at least one). Encoding
- * every item here and again in the response would cost a third of all encoding work, so it
- * estimates from every SAMPLE_EVERY-th item first, and counts exactly only when twice the
- * estimate does not fit. Items are small and alike (resource types clip their free-text fields),
- * so a page the sample misjudges by half does not occur.
- */
-function countFitting<S extends DescMessage>(schema: S, items: readonly MessageShape<S>[], budget: number): number {
-  let sampled = 0;
-  let count = 0;
-  const encode = messageEncoder(schema);
-  for (let i = 0; i < items.length; i += SAMPLE_EVERY, count++) sampled += encode(items[i]!).length + 8;
-  if (count === 0 || (sampled / count) * items.length * 2 < budget) return items.length;
-  let used = 0;
-  for (let i = 0; i < items.length; i++) {
-    used += encode(items[i]!).length + 8; // + field tag and length prefix
-    if (used > budget && i > 0) return i;
+/** skip passes over the first `count` items (of a page that did not fit in one response). */
+function* skip<T>(items: Iterable<T>, count: number): Generator<T> {
+  for (const item of items) {
+    if (count > 0) count--;
+    else yield item;
   }
-  return items.length;
 }
 
 /**

@@ -46,13 +46,12 @@ export function encodeInit<Desc extends DescMessage>(desc: Desc, init: MessageIn
 }
 
 /**
- * preEncoded creates a message whose binary form is `init` encoded by the compiled encoder, for
- * code that will hand it to toBinary (connect-es serializing a response): the bytes ride as the
- * message's unknown fields, which toBinary copies verbatim, so the wire is the same as encoding
- * `init` directly. Such a message is only for sending: its fields read as empty.
+ * preEncoded creates a message whose binary form is `bytes`, for code that will hand it to
+ * toBinary (connect-es serializing a response): the bytes ride as the message's unknown fields,
+ * which toBinary copies verbatim, so the wire is the same as encoding the message itself. Such a
+ * message is only for sending: its fields read as empty.
  */
-export function preEncoded<Desc extends DescMessage>(desc: Desc, init: MessageInitShape<Desc>): MessageShape<Desc> {
-  const bytes = encodeInit(desc, init);
+export function preEncoded<Desc extends DescMessage>(desc: Desc, bytes: Uint8Array): MessageShape<Desc> {
   const message = create(desc);
   if (bytes.length === 0) return message;
   // toBinary writes an unknown field as its tag, then its data: the first tag here, then the rest.
@@ -60,6 +59,62 @@ export function preEncoded<Desc extends DescMessage>(desc: Desc, init: MessageIn
   const [no, wireType] = reader.tag();
   message.$unknown = [{ no, wireType, data: bytes.subarray(reader.pos) }];
   return message;
+}
+
+/** ListItems is the start of a list response: as many items as fitted, encoded. */
+export interface ListItems<Desc extends DescMessage> {
+  /** How many items were encoded. */
+  count: number;
+  /** Whether items were left over because the budget was reached. */
+  more: boolean;
+  /** finish adds the response's other fields and returns it (see preEncoded). */
+  finish(rest: Omit<MessageInitShape<Desc>, "list">): MessageShape<Desc>;
+}
+
+/**
+ * encodeListItems starts a list response (`repeated … list = 1`, its other fields after it) with
+ * the items an iterable makes, encoding each as it comes: when `items` makes them lazily, a page's
+ * items are never all alive at once (at 2,500 grants a page, every scavenge copied them). Items
+ * are taken while the encoding stays within `budget` bytes, and at least one.
+ */
+export function encodeListItems<Desc extends DescMessage>(response: Desc, items: Iterable<unknown>, budget: number): ListItems<Desc> {
+  const list = response.fields.find((f) => f.localName === "list");
+  if (list?.number !== 1 || list.fieldKind !== "list" || list.listKind !== "message") {
+    throw new TypeError(`${response.typeName} is not a list response (repeated message list = 1, then its other fields)`);
+  }
+  const write = writerOf(list.message);
+  const writeResponse = writerOf(response);
+  // Its own buffer: making an item may encode annotations with the shared scratch.
+  const out = new Output();
+  let count = 0;
+  let more = false;
+  for (const item of items) {
+    const start = out.position;
+    out.varint32((1 << 3) | LENGTH_DELIMITED);
+    if (write) {
+      const at = out.fork();
+      write(out, item as Record<string, unknown>);
+      out.join(at);
+    } else {
+      out.bytes(toBinary(list.message, item as MessageShape<DescMessage>));
+    }
+    if (out.position > budget && count > 0) {
+      out.truncate(start);
+      more = true;
+      break;
+    }
+    count++;
+  }
+  return {
+    count,
+    more,
+    finish(rest) {
+      // The list field is left out of `rest`, and every other field comes after it on the wire.
+      if (writeResponse) writeResponse(out, rest as Record<string, unknown>);
+      else out.raw(toBinary(response, create(response, rest as MessageInitShape<Desc>)));
+      return preEncoded(response, out.written());
+    },
+  };
 }
 
 /**
@@ -257,6 +312,20 @@ class Output {
 
   reset(): void {
     this.pos = 0;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  /** truncate drops what was written after `position`. */
+  truncate(position: number): void {
+    this.pos = position;
+  }
+
+  /** written is what was written, without a copy: for an Output that is not written to again. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   /**

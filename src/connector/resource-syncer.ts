@@ -17,9 +17,22 @@ export interface CallContext {
 
 /** ListPage is one page of a list method; next (a resource type's own cursor) means "more". */
 export interface ListPage<T> {
-  items: T[];
+  /**
+   * The page's items, encoded one by one as they come: made lazily (see lazily), they are never
+   * all alive at once, which is most of the garbage collector's work in a sync.
+   */
+  items: Iterable<T>;
   next?: Cursor;
   annotations?: Any[];
+}
+
+/** lazily makes items from a page of source rows as they are taken (one row may make several). */
+export function* lazily<S, T>(rows: Iterable<S>, make: (row: S) => T | readonly T[]): Generator<T> {
+  for (const row of rows) {
+    const made = make(row);
+    if (Array.isArray(made)) yield* made as readonly T[];
+    else yield made as T;
+  }
 }
 
 /** GrantOutcome is what a Grant did; the builder turns it into response annotations. */

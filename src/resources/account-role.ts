@@ -4,7 +4,7 @@ import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, type Entit
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
-import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
 import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
@@ -62,13 +62,13 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       if (!slug) return { items: [] };
       const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
       const { rows, next } = rowsPage(index.role(slug), cursor);
-      return { items: rows.map((row) => roleGrant(roleId, row)), next };
+      return { items: lazily(rows, (row) => roleGrant(roleId, row)), next };
     },
     async typeGrants(ctx, cursor) {
       const accountId = await account.accountId();
       const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
       const { items, next } = groupedRowsPage(ROLES.map((r) => r.slug), (slug) => index.role(slug as RoleSlug), cursor);
-      return { items: items.map(({ key, row }) => roleGrant(accountRoleId(accountId, key as RoleSlug), row)), next };
+      return { items: lazily(items, ({ key, row }) => roleGrant(accountRoleId(accountId, key as RoleSlug), row)), next };
     },
 
     async grant(ctx, principal, entitlement) {

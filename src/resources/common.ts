@@ -3,7 +3,7 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { ResourceSchema, StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
 import { messageMaker } from "../connector/message-maker.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
-import type { CallContext, ListPage } from "../connector/resource-syncer.js";
+import { lazily, type CallContext, type ListPage } from "../connector/resource-syncer.js";
 import type { ListSource } from "../temporal/account-snapshot.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
@@ -94,5 +94,5 @@ export async function pageOf<T, R>(ctx: CallContext, source: ListSource<T>, curs
   // The read-ahead may have just asked for the next page: let that request go out before this
   // page's conversion holds the thread (it would wait behind it, and the whole chain with it).
   if (ctx.syncId) await requestsWritten();
-  return { items: page.items.flatMap((item) => convert(item)), next: page.nextPageToken || undefined };
+  return { items: lazily(page.items, convert), next: page.nextPageToken || undefined };
 }

@@ -3,7 +3,7 @@ import { annotation } from "../connector/annotations.js";
 import { ResourceSchema, RoleTraitSchema, type Entitlement, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
 import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
-import type { ResourceSyncer } from "../connector/resource-syncer.js";
+import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
 import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, rowsPage } from "./access-index.js";
@@ -69,13 +69,13 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
     async grants(ctx, resource, cursor) {
       const index = await accessIndex(account.snapshot(ctx), await account.accountId(), ctx.signal);
       const { rows, next } = rowsPage(index.customRole(resource.id!.resource), cursor);
-      return { items: rows.map((row) => accessGrant(resource.id!, MEMBER, row)), next };
+      return { items: lazily(rows, (row) => accessGrant(resource.id!, MEMBER, row)), next };
     },
     async typeGrants(ctx, cursor) {
       const snapshot = account.snapshot(ctx);
       const [index, roles] = await Promise.all([accessIndex(snapshot, await account.accountId(), ctx.signal), snapshot.customRoles.all(ctx.signal)]);
       const { items, next } = groupedRowsPage(roles.map((r) => r.id), (id) => index.customRole(id), cursor);
-      return { items: items.map(({ key, row }) => accessGrant(resourceId(CUSTOM_ROLE.id, key), MEMBER, row)), next };
+      return { items: lazily(items, ({ key, row }) => accessGrant(resourceId(CUSTOM_ROLE.id, key), MEMBER, row)), next };
     },
 
     async grant(ctx, principal, entitlement) {

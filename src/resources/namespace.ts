@@ -4,7 +4,7 @@ import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../co
 import { ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
 import type { Cursor } from "../connector/page-token.js";
-import type { CallContext, ListPage, ResourceSyncer } from "../connector/resource-syncer.js";
+import { lazily, type CallContext, type ListPage, type ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
 import { accessIndex, buildAccessIndexAhead, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
@@ -124,7 +124,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       const snapshot = account.snapshot(ctx);
       const [index, namespaces] = await Promise.all([accessIndex(snapshot, await account.accountId(), ctx.signal), snapshot.namespaces.all(ctx.signal)]);
       const { items, next } = groupedRowsPage(namespaces.map((ns) => ns.namespace), (ns) => index.namespace(ns), cursor);
-      return { items: items.map(({ key, row }) => namespaceGrant(key, row)), next };
+      return { items: lazily(items, ({ key, row }) => namespaceGrant(key, row)), next };
     },
 
     async grant(ctx, principal, entitlement) {
