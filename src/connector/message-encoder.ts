@@ -84,8 +84,10 @@ export function encodeListItems<Desc extends DescMessage>(response: Desc, items:
   }
   const write = writerOf(list.message);
   const writeResponse = writerOf(response);
-  // Its own buffer: making an item may encode annotations with the shared scratch.
-  const out = new Output();
+  // Not the shared scratch: making an item may encode annotations with it.
+  const out = spareListOutput ?? new Output();
+  spareListOutput = undefined;
+  out.reset();
   let count = 0;
   let more = false;
   for (const item of items) {
@@ -112,10 +114,18 @@ export function encodeListItems<Desc extends DescMessage>(response: Desc, items:
       // The list field is left out of `rest`, and every other field comes after it on the wire.
       if (writeResponse) writeResponse(out, rest as Record<string, unknown>);
       else out.raw(toBinary(response, create(response, rest as MessageInitShape<Desc>)));
-      return preEncoded(response, out.written());
+      const bytes = out.copy();
+      spareListOutput = out;
+      return preEncoded(response, bytes);
     },
   };
 }
+
+/**
+ * A list output kept from one page to the next: grown to a page's size once, it is not grown
+ * again for every page. A page whose finish is never called keeps its own, and the next makes one.
+ */
+let spareListOutput: Output | undefined;
 
 /**
  * writerOf compiles (once) a message type's writer, or returns null when a field is unsupported.
@@ -323,9 +333,9 @@ class Output {
     this.pos = position;
   }
 
-  /** written is what was written, without a copy: for an Output that is not written to again. */
-  written(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+  /** copy returns a copy of what was written. */
+  copy(): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos).slice();
   }
 
   /**
@@ -335,7 +345,7 @@ class Output {
    */
   finish(): Uint8Array {
     const length = this.pos;
-    if (length > SLAB_ITEM_MAX) return new Uint8Array(this.buf.buffer, this.buf.byteOffset, length).slice();
+    if (length > SLAB_ITEM_MAX) return this.copy();
     if (slabUsed + length > SLAB_SIZE) {
       slab = new ArrayBuffer(SLAB_SIZE);
       slabUsed = 0;
