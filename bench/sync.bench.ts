@@ -5,6 +5,7 @@
  *   npm run bench                          1k, 10k and 100k users: full sync + the official subset
  *   npm run bench -- --quick               only the 10,000-user account
  *   npm run bench -- --sizes 1000,10000    other account sizes (users; the rest scales, see sizeFor)
+ *   npm run bench -- --runs 5              runs per scenario (default 3 up to 10,000 users, 1 above)
  *   npm run bench -- --workers 4           concurrent calls per phase, like the Go syncer's workers
  *   npm run bench -- --resource-types user,group   sync only these types (like --sync-resource-types)
  *   npm run bench -- --json                machine-readable results on stdout
@@ -15,6 +16,10 @@
  * full sync with runSync + createGrpcClient, then reads the simulator's request counts
  * (GET /_sim/stats) and the connector's peak RSS (VmHWM in /proc/<pid>/status) before stopping both.
  * Before the first scenario, the stand-in syncer warms up on a small account of its own (warmClient).
+ * A sync of the 10,000-user subset is about a second of CPU on two shared cores, and its wall time
+ * varies by ±10% from run to run: scenarios are run several times, each with fresh processes, and
+ * judged on the median wall time and the worst requests, RSS and response size (every run's wall
+ * time is printed).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/index.js";
@@ -53,6 +58,8 @@ function rssLimit(users: number): number | undefined {
 
 interface Options {
   sizes: number[];
+  /** Runs per scenario (undefined: 3 up to 10,000 users, 1 above). */
+  runs?: number;
   workers: number;
   json: boolean;
   resourceTypes?: string[];
@@ -90,7 +97,10 @@ interface Measured {
   floor: Floor;
   official: Floor;
   officialOverOurs: number;
+  /** The median of the runs' wall times (the run reported is the median one). */
   wallMs: number;
+  /** Every run's wall time, in the order they ran. */
+  runWallsMs: number[];
   rateFloorMs: number;
   ownWorkMs: number;
   phases: DriveResult["phases"];
@@ -109,7 +119,7 @@ interface Measured {
 }
 
 function usage(): string {
-  return "usage: npm run bench -- [--quick] [--sizes 1000,10000,100000] [--workers N] [--resource-types t1,t2] [--json] [--node-args \"<node flags>\"]";
+  return "usage: npm run bench -- [--quick] [--sizes 1000,10000,100000] [--runs N] [--workers N] [--resource-types t1,t2] [--json] [--node-args \"<node flags>\"]";
 }
 
 function parseOptions(argv: string[]): Options {
@@ -133,6 +143,12 @@ function parseOptions(argv: string[]): Options {
           return n;
         });
         break;
+      case "--runs": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new UsageError("--runs must be a positive integer");
+        options.runs = n;
+        break;
+      }
       case "--workers": {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1) throw new UsageError("--workers must be a positive integer");
@@ -301,6 +317,7 @@ function measure(s: Scenario, counts: AccountCounts, options: Options, r: DriveR
     official,
     officialOverOurs: official.total / Math.max(1, upstreamRequests),
     wallMs: r.wallMs,
+    runWallsMs: [r.wallMs],
     rateFloorMs,
     ownWorkMs: r.wallMs - rateFloorMs,
     phases: r.phases,
@@ -314,6 +331,32 @@ function measure(s: Scenario, counts: AccountCounts, options: Options, r: DriveR
     maxResponseMethod: r.maxResponseMethod,
     targets: [],
   };
+  return m;
+}
+
+/**
+ * combine reports the run with the median wall time (the higher one of an even count), with
+ * every run's wall time, and the worst of the runs' requests, peak RSS and response size.
+ */
+function combine(runs: Measured[]): Measured {
+  const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  const m: Measured = { ...byWall[byWall.length >> 1]!, runWallsMs: runs.map((r) => r.wallMs), targets: [] };
+  const peaks = runs.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]));
+  m.peakRssBytes = peaks.length === runs.length ? Math.max(...peaks) : undefined;
+  m.upstreamRequests = Math.max(...runs.map((r) => r.upstreamRequests));
+  m.officialOverOurs = m.official.total / Math.max(1, m.upstreamRequests);
+  m.rateFloorMs = (m.upstreamRequests / RATE_PER_SECOND) * 1000;
+  m.ownWorkMs = m.wallMs - m.rateFloorMs;
+  const largest = runs.reduce((a, b) => (b.maxResponseBytes > a.maxResponseBytes ? b : a));
+  m.maxResponseBytes = largest.maxResponseBytes;
+  m.maxResponseMethod = largest.maxResponseMethod;
+  return m;
+}
+
+/** judge sets a measurement's targets. */
+function judge(s: Scenario, m: Measured): Measured {
+  const { floor, official, upstreamRequests, rateFloorMs } = m;
+  const peak = m.peakRssBytes;
   const t = m.targets;
   if (s.kind !== "official-subset") {
     const limit = FLOOR_FACTOR * floor.total;
@@ -329,7 +372,8 @@ function measure(s: Scenario, counts: AccountCounts, options: Options, r: DriveR
   // so other sizes report the wall time and their own work without a target.
   if (s.size.users === 10_000) {
     const wallLimit = WALL_FACTOR * rateFloorMs + WALL_SLACK_MS;
-    t.push({ name: "wall ≤ 1.15 × requests/rate + 1 s", pass: r.wallMs <= wallLimit, detail: `${sec(r.wallMs)} vs ≤ ${sec(wallLimit)}` });
+    const median = m.runWallsMs.length > 1 ? ` (median of ${m.runWallsMs.length} runs)` : "";
+    t.push({ name: "wall ≤ 1.15 × requests/rate + 1 s", pass: m.wallMs <= wallLimit, detail: `${sec(m.wallMs)}${median} vs ≤ ${sec(wallLimit)}` });
   }
   const rss = rssLimit(s.size.users);
   if (rss !== undefined) {
@@ -337,7 +381,7 @@ function measure(s: Scenario, counts: AccountCounts, options: Options, r: DriveR
       ? { name: `peak RSS ≤ ${mb(rss)}`, pass: false, detail: "not measurable here (no /proc/<pid>/status VmHWM)" }
       : { name: `peak RSS ≤ ${mb(rss)}`, pass: peak <= rss, detail: `${mb(peak)}` });
   }
-  t.push({ name: "every gRPC response < 4 MiB", pass: r.maxResponseBytes < MAX_RESPONSE_BYTES, detail: `largest ${mib(r.maxResponseBytes)} (${r.maxResponseMethod || "-"})` });
+  t.push({ name: "every gRPC response < 4 MiB", pass: m.maxResponseBytes < MAX_RESPONSE_BYTES, detail: `largest ${mib(m.maxResponseBytes)} (${m.maxResponseMethod || "-"})` });
   return m;
 }
 
@@ -366,7 +410,7 @@ function report(m: Measured): string {
   const rows: string[][] = [["", "value", "notes"]];
   rows.push(["upstream requests (ours)", int(m.upstreamRequests), `floor ${int(m.floor.total)} → ${(m.upstreamRequests / m.floor.total).toFixed(2)}× floor${m.upstreamNon2xx ? `; ${int(m.upstreamNon2xx)} non-2xx responses` : ""}; peak ${m.upstreamPeakInFlight} in flight`]);
   rows.push(["official pattern", int(m.official.total), `${m.officialOverOurs.toFixed(1)}× ours${m.kind === "full" ? " (the official connector syncs only user, service-account, namespace, account-role)" : ""}`]);
-  rows.push(["wall time", sec(m.wallMs), ""]);
+  rows.push(["wall time", sec(m.wallMs), m.runWallsMs.length > 1 ? `median of ${m.runWallsMs.length} runs: ${m.runWallsMs.map(sec).join(", ")}` : ""]);
   rows.push(["rate-limit floor", sec(m.rateFloorMs), `${int(m.upstreamRequests)} requests ÷ ${RATE_PER_SECOND}/s`]);
   rows.push(["our own work", sec(m.ownWorkMs), "wall − rate-limit floor"]);
   rows.push(["peak RSS (connector)", m.peakRssBytes === undefined ? "n/a" : mb(m.peakRssBytes), "VmHWM"]);
@@ -444,7 +488,12 @@ async function main(): Promise<number> {
       countsBySize.set(s.size.users, counts);
       (globalThis as { gc?: () => void }).gc?.();
     }
-    const m = await run(s, counts, options, log);
+    const runs: Measured[] = [];
+    for (let i = 0, n = options.runs ?? (s.size.users <= 10_000 ? 3 : 1); i < n; i++) {
+      if (i > 0) await sleep(200);
+      runs.push(await run(s, counts, options, log));
+    }
+    const m = judge(s, combine(runs));
     results.push(m);
     out(`\n${report(m)}`);
     await sleep(200); // let the ports and the CPU settle between scenarios
