@@ -12,7 +12,8 @@ import { requestsWritten } from "../temporal/transport.js";
 /** profile builds a Resource.profile object, leaving out empty values. */
 export function profile(fields: Record<string, JsonValue | undefined>): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(fields)) {
+  for (const key in fields) {
+    const value = fields[key];
     if (value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) continue;
     out[key] = value;
   }
