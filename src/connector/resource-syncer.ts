@@ -19,7 +19,7 @@ export interface CallContext {
 export interface ListPage<T> {
   /**
    * The page's items, encoded one by one as they come: made lazily (see lazily), they are never
-   * all alive at once, which is most of the garbage collector's work in a sync.
+   * all alive at once (a page of 2,500 grants, all alive, was copied by every young collection).
    */
   items: Iterable<T>;
   next?: Cursor;
