@@ -1,6 +1,6 @@
-import { create } from "@bufbuild/protobuf";
 import { hasAnnotation } from "../src/connector/annotations.js";
 import { ResourceSchema, ResourceTypesService, SkipEntitlementsAndGrantsSchema, type Resource, type ResourceId, type ResourceType } from "../src/connector/c1.js";
+import { messageMaker } from "../src/connector/message-maker.js";
 import { createGrpcClient } from "../src/sync/grpc-client.js";
 import { runSync, type ConnectorApi, type SyncProgress, type SyncResult, type SyncStore } from "../src/sync/syncer.js";
 
@@ -111,6 +111,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   }
 }
 
+const makeResource = messageMaker(ResourceSchema);
+
 /**
  * createLeanStore keeps what runSync needs to fan out, and no more, so the benchmark process stays
  * small next to the connector it measures: resources by type (as id-only stubs for types whose
@@ -136,7 +138,7 @@ function createLeanStore(): SyncStore & { types(): string[] } {
       seen.add(key);
       let list = byType.get(id.resourceType);
       if (!list) byType.set(id.resourceType, (list = []));
-      list.push(skipped.has(id.resourceType) ? create(ResourceSchema, { id }) : resource);
+      list.push(skipped.has(id.resourceType) ? makeResource({ id }) : resource);
       return true;
     },
     putEntitlement(entitlement) {

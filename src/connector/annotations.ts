@@ -1,5 +1,5 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { anyIs, anyUnpack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
+import { anyUnpack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
 import { V1IdentifierSchema } from "./c1.js";
 import { encodeInit } from "./message-encoder.js";
 
@@ -23,11 +23,25 @@ export function v1Identifier(id: string): Any {
 
 /** findAnnotation returns the first annotation of the given type, unpacked. */
 export function findAnnotation<S extends DescMessage>(annotations: readonly Any[], schema: S): MessageShape<S> | undefined {
-  const found = annotations.find((a) => anyIs(a, schema));
+  const found = annotations.find((a) => isOfType(a, schema));
   return found && anyUnpack(found, schema);
 }
 
 /** hasAnnotation tells whether an annotation of the given type is present. */
 export function hasAnnotation(annotations: readonly Any[], schema: DescMessage): boolean {
-  return annotations.some((a) => anyIs(a, schema));
+  return annotations.some((a) => isOfType(a, schema));
 }
+
+/**
+ * isOfType is anyIs (the type name is what follows the type URL's last "/"), without cutting a
+ * new string out of the URL: a sync checks the annotations of every resource and grant it reads.
+ * A URL ending in "/", on which anyIs throws, is of no type.
+ */
+function isOfType(annotation: Any, schema: DescMessage): boolean {
+  const url = annotation.typeUrl;
+  const name = schema.typeName;
+  if (url === name) return true;
+  const slash = url.length - name.length - 1;
+  return slash >= 0 && url.charCodeAt(slash) === SLASH && url.endsWith(name);
+}
+const SLASH = 0x2f;

@@ -153,9 +153,9 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   /** listChildren counts a newly stored resource and lists its child resource types (once each). */
   function listChildren(resource: Resource): Promise<void> | undefined {
     progress.resources++;
+    if (!hasAnnotation(resource.annotations, ChildResourceTypeSchema)) return undefined;
     const id = resource.id!;
     const children = resource.annotations.flatMap((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId ?? []);
-    if (children.length === 0) return undefined;
     return (async () => {
       for (const type of children) {
         const key = `${type}\u0000${id.resourceType}:${id.resource}`;
