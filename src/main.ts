@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
-import { main } from "./cli.js";
+import { main } from "./cli/cli.js";
 
 // A connector holds little live data but allocates fast while it converts and encodes pages, and
 // by default V8 lets both heaps grow to several times what is live before collecting. Growing the

@@ -1,15 +1,19 @@
-import type { Any } from "@bufbuild/protobuf/wkt";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   EntitlementSchema,
   Entitlement_PurposeValue,
   GrantSchema,
   ResourceIdSchema,
   ResourceSchema,
+  StatusSchema,
   type Entitlement,
   type Grant,
   type Resource,
   type ResourceId,
   type ResourceType,
+  type Status,
+  type Status_ResourceStatus,
 } from "./c1.js";
 import { invalidArgument } from "./errors.js";
 import { messageMaker } from "./message-maker.js";
@@ -32,10 +36,43 @@ const makeResourceId = messageMaker(ResourceIdSchema);
 const makeGrant = messageMaker(GrantSchema);
 const makeEntitlement = messageMaker(EntitlementSchema);
 const makeResource = messageMaker(ResourceSchema);
+const makeStatus = messageMaker(StatusSchema);
 
 /** resourceId builds a ResourceId. */
 export function resourceId(resourceType: string, resource: string): ResourceId {
   return makeResourceId({ resourceType, resource });
+}
+
+/** ResourceInit describes a resource; what is left out is empty. */
+export interface ResourceInit {
+  displayName: string;
+  description?: string;
+  /** Free-form facts shown to reviewers (Resource.profile). */
+  profile?: JsonObject;
+  status?: Status;
+  createdAt?: Timestamp;
+  /** Traits, V1 identifiers and other annotations. */
+  annotations?: Any[];
+  parentResourceId?: ResourceId;
+}
+
+/** newResource builds the resource `<type id>:<id>`: the one way resource types make their resources. */
+export function newResource(type: ResourceType, id: string, init: ResourceInit): Resource {
+  return makeResource({
+    id: resourceId(type.id, id),
+    displayName: init.displayName,
+    description: init.description,
+    profile: init.profile,
+    status: init.status,
+    createdAt: init.createdAt,
+    annotations: init.annotations,
+    parentResourceId: init.parentResourceId,
+  });
+}
+
+/** newStatus builds a resource status. */
+export function newStatus(status: Status_ResourceStatus, details = ""): Status {
+  return makeStatus({ status, details });
 }
 
 /**

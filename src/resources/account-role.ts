@@ -1,8 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { annotation, v1Identifier } from "../connector/annotations.js";
-import { EntitlementImmutableSchema, ResourceSchema, RoleTraitSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { EntitlementImmutableSchema, RoleTraitSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { entitlementId, grantId, newEntitlement, newResource, resourceId, slugOf } from "../connector/ids.js";
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
@@ -23,8 +22,7 @@ function immutableReason(slug: RoleSlug): string | undefined {
 /** accountRoleResource builds the `account-role` resource of one built-in role. */
 export function accountRoleResource(accountId: string, slug: RoleSlug): Resource {
   const role = ROLES.find((r) => r.slug === slug)!;
-  return create(ResourceSchema, {
-    id: resourceId(ACCOUNT_ROLE.id, accountRoleId(accountId, slug)),
+  return newResource(ACCOUNT_ROLE, accountRoleId(accountId, slug), {
     displayName: role.displayName,
     description: role.summary,
     profile: profile({ role: slug, account_id: accountId }),

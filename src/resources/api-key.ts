@@ -1,8 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { annotation } from "../connector/annotations.js";
-import { ResourceSchema, SecretTraitSchema, SecretTrait_CredentialType, Status_ResourceStatus, type Resource } from "../connector/c1.js";
-import { resourceId } from "../connector/ids.js";
+import { SecretTraitSchema, SecretTrait_CredentialType, Status_ResourceStatus, type Resource } from "../connector/c1.js";
+import { newResource, resourceId } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { OwnerType, type ApiKey } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
@@ -32,8 +31,7 @@ export function apiKeyResource(key: ApiKey, now = new Date()): Resource {
     state: stateName(key.state),
     last_modified_at: iso(key.lastModifiedTime),
   });
-  return create(ResourceSchema, {
-    id: resourceId(API_KEY.id, key.id),
+  return newResource(API_KEY, key.id, {
     displayName: spec?.displayName || key.id,
     description: clip(spec?.description ?? "", 2048),
     profile: details,

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ResourceSchema, StatusSchema, Status_ResourceStatus, type Status } from "../connector/c1.js";
-import { messageMaker } from "../connector/message-maker.js";
+import { Status_ResourceStatus, type Status } from "../connector/c1.js";
+import { newStatus } from "../connector/ids.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import { lazily, type CallContext, type ListPage } from "../connector/resource-syncer.js";
 import type { ListSource } from "../temporal/account-snapshot.js";
@@ -36,9 +36,6 @@ export function stateName(state: ResourceState): string {
 }
 const stateNames = new Map<ResourceState, string>();
 
-/** makeResource makes a Resource from fields whose nested messages are made (see messageMaker). */
-export const makeResource = messageMaker(ResourceSchema);
-const makeStatus = messageMaker(StatusSchema);
 
 /**
  * resourceStatus maps a Temporal resource state to the protocol's coarse status: deleting and
@@ -57,7 +54,7 @@ export function resourceStatus(state: ResourceState, details?: string): Status {
       status = Status_ResourceStatus.DISABLED;
       break;
   }
-  return makeStatus({ status, details: clip(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024) });
+  return newStatus(status, clip(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024));
 }
 
 /** clip shortens text to a byte budget (protocol limits are in UTF-8 bytes). */

@@ -1,8 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
-import { ResourceSchema, RoleTraitSchema, type Entitlement, type Resource } from "../connector/c1.js";
+import { RoleTraitSchema, type Entitlement, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { newEntitlement, newResource, resourceId, slugOf } from "../connector/ids.js";
 import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
@@ -36,8 +35,7 @@ export function customRoleResource(role: CustomRole): Resource {
     state: stateName(role.state),
     last_modified_at: iso(role.lastModifiedTime),
   });
-  return create(ResourceSchema, {
-    id: resourceId(CUSTOM_ROLE.id, role.id),
+  return newResource(CUSTOM_ROLE, role.id, {
     displayName: role.spec?.name || role.id,
     description: clip(role.spec?.description ?? "", 2048),
     profile: details,

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
 import { annotation, findAnnotation } from "../connector/annotations.js";
-import { EntitlementImmutableSchema, GrantImmutableSchema, GroupTraitSchema, ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { EntitlementImmutableSchema, GrantImmutableSchema, GroupTraitSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { newEntitlement, newGrant, resourceId, slugOf } from "../connector/ids.js";
+import { newEntitlement, newGrant, newResource, resourceId, slugOf } from "../connector/ids.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
 import type { UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
@@ -31,8 +30,7 @@ export function groupResource(group: UserGroup): Resource {
     state: stateName(group.state),
     last_modified_at: iso(group.lastModifiedTime),
   });
-  return create(ResourceSchema, {
-    id: resourceId(GROUP.id, group.id),
+  return newResource(GROUP, group.id, {
     displayName: spec?.displayName || group.id,
     profile: details,
     status: resourceStatus(group.state),

@@ -1,8 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { v1Identifier } from "../connector/annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { ResourceSchema, type Entitlement, type Grant, type Resource } from "../connector/c1.js";
-import { entitlementId, grantId, newEntitlement, resourceId, slugOf } from "../connector/ids.js";
+import { type Entitlement, type Grant, type Resource } from "../connector/c1.js";
+import { entitlementId, grantId, newEntitlement, newResource, resourceId, slugOf } from "../connector/ids.js";
 import type { Cursor } from "../connector/page-token.js";
 import { lazily, type CallContext, type ListPage, type ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
@@ -18,8 +17,7 @@ import { accountRoleId, hasAdminEverywhere, PERMISSIONS, permissionOf, permissio
 
 /** namespaceResource converts a Temporal namespace into a `namespace` resource. */
 export function namespaceResource(ns: Namespace): Resource {
-  return create(ResourceSchema, {
-    id: resourceId(NAMESPACE.id, ns.namespace),
+  return newResource(NAMESPACE, ns.namespace, {
     displayName: ns.namespace,
     profile: profile({
       namespace: ns.namespace,

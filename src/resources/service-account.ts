@@ -1,9 +1,9 @@
 import { annotation } from "../connector/annotations.js";
 import { UserTraitSchema, UserTrait_AccountType, type Resource } from "../connector/c1.js";
-import { resourceId } from "../connector/ids.js";
+import { newResource } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import type { ServiceAccount } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { clip, iso, makeResource, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { SERVICE_ACCOUNT } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 import { permissionSlug, roleSlug } from "./temporal-access.js";
@@ -25,8 +25,7 @@ export function serviceAccountResource(sa: ServiceAccount): Resource {
     state: stateName(sa.state),
     last_modified_at: iso(sa.lastModifiedTime),
   });
-  return makeResource({
-    id: resourceId(SERVICE_ACCOUNT.id, sa.id),
+  return newResource(SERVICE_ACCOUNT, sa.id, {
     // compatibility.md: the name, or the id when the name is empty.
     displayName: spec?.name || sa.id,
     description: clip(spec?.description ?? "", 2048),

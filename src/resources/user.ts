@@ -3,13 +3,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { annotation, v1Identifier } from "../connector/annotations.js";
 import { Status_ResourceStatus, UserTraitSchema, UserTrait_AccountType, type AccountInfo, type Resource, type Status } from "../connector/c1.js";
 import { failedPrecondition, invalidArgument } from "../connector/errors.js";
-import { resourceId } from "../connector/ids.js";
+import { newResource } from "../connector/ids.js";
 import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
 import { OWNER_REASON } from "./access-index.js";
-import { clip, iso, makeResource, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -51,8 +51,7 @@ export function userResource(user: User, now = new Date()): Resource {
     invitation_expires_at: iso(user.invitation?.expiredTime),
     last_modified_at: iso(user.lastModifiedTime),
   });
-  return makeResource({
-    id: resourceId(USER.id, user.id),
+  return newResource(USER, user.id, {
     displayName: email || user.id,
     profile: details,
     status,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keepSyncsOf } from "../../src/c1z/sync-command.js";
+import { keepSyncsOf } from "../../src/cli/sync-command.js";
 
 describe("how many syncs a sync file keeps", () => {
   it("follows the SDK's BATON_KEEP_SYNC_COUNT and BATON_SKIP_CLEANUP", () => {

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { envName, FIELDS, parseArgs } from "../../src/config.js";
+import { envName, FIELDS, parseArgs } from "../../src/cli/config.js";
 
 const run = promisify(execFile);
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>

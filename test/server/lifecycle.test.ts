@@ -223,7 +223,7 @@ describe("SIGTERM on the real CLI process", () => {
       cleanups.push(() => cli.stop());
       const line = await cli.waitForLine("stdout", /serving gRPC on/);
       // The CLI prints its address a moment before it installs its signal handlers (see the
-      // report on src/cli.ts): a served call proves the handlers are in place.
+      // report on src/cli/cli.ts): a served call proves the handlers are in place.
       const api = apiClient(/on ([^ ]+:\d+),/.exec(line)![1]!);
       await api.call(ConnectorService.method.getMetadata, {});
       cli.child.kill(signal);

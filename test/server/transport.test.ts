@@ -3,7 +3,7 @@ import * as tls from "node:tls";
 import { create, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseArgs } from "../../src/config.js";
+import { parseArgs } from "../../src/cli/config.js";
 import { ConnectorService, ResourcesService } from "../../src/connector/c1.js";
 import { MAX_MESSAGE_BYTES } from "../../src/server/server.js";
 import { createGrpcClient, type GrpcClient } from "../../src/sync/grpc-client.js";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { SyncProgress } from "../sync/syncer.js";
-import type { C1zCounts } from "./c1z-writer.js";
+import type { C1zCounts } from "../c1z/c1z-writer.js";
 
 /** SyncProgressReporterOptions configures createSyncProgressReporter. */
 export interface SyncProgressReporterOptions {

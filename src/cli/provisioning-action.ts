@@ -10,10 +10,10 @@ import {
   type Resource,
   type ResourceId,
 } from "../connector/c1.js";
-import type { Values } from "../config.js";
+import type { Values } from "./config.js";
 import type { ConnectorApi } from "../sync/syncer.js";
-import type { C1zReader } from "./c1z-reader.js";
-import { CommandError } from "../command-error.js";
+import type { C1zReader } from "../c1z/c1z-reader.js";
+import { CommandError } from "./command-error.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 
 /** ProvisioningAction is one of baton's one-shot provisioning flags (c1z-and-daemon.md §4). */

@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import type { TemporalConnector } from "../app.js";
-import type { Values } from "../config.js";
+import type { Values } from "./config.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createGrpcClient, type GrpcClient } from "../sync/grpc-client.js";
 import { runSync } from "../sync/syncer.js";
-import { C1zFormatError } from "./c1z-envelope.js";
-import { openC1z, type C1zReader } from "./c1z-reader.js";
-import { createC1zWriter, type C1zWriter } from "./c1z-writer.js";
-import { CommandError } from "../command-error.js";
+import { C1zFormatError } from "../c1z/c1z-envelope.js";
+import { openC1z, type C1zReader } from "../c1z/c1z-reader.js";
+import { createC1zWriter, type C1zWriter } from "../c1z/c1z-writer.js";
+import { CommandError } from "./command-error.js";
 import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
 import { createSyncProgressReporter } from "./sync-progress.js";
-import { removeTempPathsSync } from "./temp-paths.js";
+import { removeTempPathsSync } from "../c1z/temp-paths.js";
 
 /** SyncCommandDeps is what the CLI hands the sync command: how to build the connector. */
 export interface SyncCommandDeps {

@@ -2,15 +2,15 @@ import { readFileSync } from "node:fs";
 import { toJsonString } from "@bufbuild/protobuf";
 import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { createTemporalConnector, type TemporalConnector } from "./app.js";
+import { createTemporalConnector, type TemporalConnector } from "../app.js";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
-import { ConnectorCapabilitiesSchema } from "./connector/c1.js";
-import { createLogger } from "./logger.js";
-import type { RoleSlug } from "./resources/temporal-access.js";
-import { PROTOCOL_REGISTRY } from "./connector/protocol-registry.js";
-import { startServer, type RunningServer, type TlsOptions } from "./server/server.js";
-import type { Simulator } from "./simulator/simulator.js";
+import { ConnectorCapabilitiesSchema } from "../connector/c1.js";
+import { createLogger } from "../logger.js";
+import type { RoleSlug } from "../resources/temporal-access.js";
+import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
+import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
+import type { Simulator } from "../simulator/simulator.js";
 
 const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Temporal Cloud
 
@@ -71,7 +71,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async demo(values) {
     const signal = stopSignal();
-    const { DEMO_API_KEY, startSimulator } = await import("./simulator/index.js");
+    const { DEMO_API_KEY, startSimulator } = await import("../simulator/index.js");
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
       account: await accountOf(values),
@@ -93,7 +93,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const signal = stopSignal();
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
-    const { startSimulator } = await import("./simulator/index.js");
+    const { startSimulator } = await import("../simulator/index.js");
     const simulator = await startSimulator({
       account: await accountOf(values),
       host,
@@ -108,7 +108,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 
   async sync(values, env) {
-    const { runSyncCommand } = await import("./c1z/sync-command.js");
+    const { runSyncCommand } = await import("./sync-command.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
         const apiKey = apiKeyOf(values);
@@ -120,7 +120,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 
   async inspect(values, env) {
-    const { runInspectCommand } = await import("./c1z/inspect-command.js");
+    const { runInspectCommand } = await import("./inspect-command.js");
     return runInspectCommand(values, env);
   },
 
@@ -224,7 +224,7 @@ function hostPort(listen: string, portOverride?: number): [string, number] {
 
 /** accountOf is the simulator's account: the demo account, or a generated one with --users. */
 async function accountOf(values: Values) {
-  const { createDemoAccount, generateAccount } = await import("./simulator/index.js");
+  const { createDemoAccount, generateAccount } = await import("../simulator/index.js");
   if (values.users === undefined) return createDemoAccount();
   return generateAccount({
     users: values.users as number,

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { EntitlementSchema, GrantSchema, ResourceSchema, ResourceTypeSchema } from "../connector/c1.js";
-import type { Values } from "../config.js";
-import type { C1zReader } from "./c1z-reader.js";
-import { CommandError } from "../command-error.js";
+import type { Values } from "./config.js";
+import type { C1zReader } from "../c1z/c1z-reader.js";
+import { CommandError } from "./command-error.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 import { openSyncFile } from "./sync-command.js";
 

@@ -3,7 +3,7 @@
  * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
  * and meanings of the official connector's settings are a contract (compatibility.md).
  */
-import { DEFAULT_API_VERSION } from "./temporal/transport.js";
+import { DEFAULT_API_VERSION } from "../temporal/transport.js";
 
 /** Command is a subcommand of the CLI. */
 export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
