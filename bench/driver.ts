@@ -1,6 +1,6 @@
 import { hasAnnotation } from "../src/connector/annotations.js";
 import { ResourceSchema, ResourceTypesService, SkipEntitlementsAndGrantsSchema, type Resource, type ResourceId, type ResourceType } from "../src/connector/c1.js";
-import { messageMaker } from "../src/connector/message-maker.js";
+import { messageMaker } from "../src/codec/codecs.js";
 import { createGrpcClient } from "../src/sync/grpc-client.js";
 import { runSync, type ConnectorApi, type SyncProgress, type SyncResult, type SyncStore } from "../src/sync/syncer.js";
 

@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import { createConnector, type Connector } from "./connector/connector.js";
+import { Code, ConnectorError } from "./connector/errors.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createResourceSyncers } from "./resources/index.js";
 import { createTemporalAccount, type TemporalAccount } from "./resources/temporal-account.js";
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
 import { createTemporalClient } from "./temporal/client.js";
+import { TemporalApiError, type TemporalErrorKind } from "./temporal/errors.js";
 import { createRateLimiter } from "./temporal/rate-limiter.js";
 import { createTransport, DEFAULT_API_VERSION, type RetryPolicy, type Transport } from "./temporal/transport.js";
 
@@ -87,6 +89,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
       }
     },
     cleanup: (syncId) => account.forgetSync(syncId),
+    translateError: temporalErrorToConnector,
   });
   return {
     connector,
@@ -97,4 +100,34 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
       await transport.close();
     },
   };
+}
+
+/** CODE_OF_KIND is what each kind of Temporal Cloud API failure means for the connector's caller. */
+const CODE_OF_KIND: Record<TemporalErrorKind, Code> = {
+  "invalid-argument": Code.InvalidArgument,
+  "failed-precondition": Code.FailedPrecondition,
+  unauthenticated: Code.Unauthenticated,
+  "permission-denied": Code.PermissionDenied,
+  "not-found": Code.NotFound,
+  "already-exists": Code.AlreadyExists,
+  "rate-limited": Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  "upstream-error": Code.Unavailable,
+  timeout: Code.DeadlineExceeded,
+  cancelled: Code.Canceled,
+  "operation-failed": Code.Aborted,
+  "operation-timeout": Code.DeadlineExceeded,
+  "invalid-response": Code.Unavailable,
+};
+
+/**
+ * temporalErrorToConnector is where Temporal Cloud API failures become the connector's: by kind
+ * (401→Unauthenticated, 403→PermissionDenied, 404→NotFound, 429→ResourceExhausted,
+ * 5xx→Unavailable, …), with their message, which the client keeps free of secrets, and a
+ * Retry-After as a retry hint.
+ */
+function temporalErrorToConnector(err: unknown): ConnectorError | undefined {
+  if (!(err instanceof TemporalApiError)) return undefined;
+  const details = err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {};
+  return new ConnectorError(CODE_OF_KIND[err.kind], err.message, details, { cause: err });
 }

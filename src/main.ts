@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
 import { main } from "./cli/cli.js";
+import { codecModeFromEnv, useCodecs } from "./codec/codecs.js";
 
 // A connector holds little live data but allocates fast while it converts and encodes pages, and
 // by default V8 lets both heaps grow to several times what is live before collecting. Growing the
@@ -9,6 +10,9 @@ import { main } from "./cli/cli.js";
 // percent more GC time. V8 reads both settings at every collection, so they can be set here.
 setFlagsFromString("--heap-growing-percent=25");
 setFlagsFromString("--semi-space-growth-factor=1");
+
+// The compiled codecs, unless TEMPORALCLOUD_CONNECTOR_CODECS=library asks for protobuf-es's own.
+useCodecs(codecModeFromEnv(process.env));
 
 main(process.argv.slice(2), process.env).then(
   (code) => {

@@ -14,7 +14,7 @@ import {
   type Grant,
   type Resource,
 } from "../connector/c1.js";
-import { messageEncoder } from "../connector/message-encoder.js";
+import { encoder } from "../codec/codecs.js";
 import { newSyncId, type SyncStore } from "../sync/syncer.js";
 import { C1zFormatError, readC1zEnvelope, writeC1zEnvelope } from "./c1z-envelope.js";
 import { C1Z_SCHEMA } from "./c1z-schema.js";
@@ -22,11 +22,11 @@ import { formatSyncTimestamp } from "./sync-timestamp.js";
 import { trackTempPath } from "./temp-paths.js";
 
 // The data column of every row is a binary c1.connector.v2 message.
-const encodeResourceType = messageEncoder(ResourceTypeSchema);
-const encodeResource = messageEncoder(ResourceSchema);
-const encodeEntitlement = messageEncoder(EntitlementSchema);
-const encodeGrant = messageEncoder(GrantSchema);
-const encodeGrantExpandable = messageEncoder(GrantExpandableSchema);
+const encodeResourceType = encoder(ResourceTypeSchema);
+const encodeResource = encoder(ResourceSchema);
+const encodeEntitlement = encoder(EntitlementSchema);
+const encodeGrant = encoder(GrantSchema);
+const encodeGrantExpandable = encoder(GrantExpandableSchema);
 
 /** RESOURCE_PAGE is how many resources resourcesOfType reads from SQLite at a time. */
 const RESOURCE_PAGE = 200;

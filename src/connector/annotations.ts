@@ -1,7 +1,7 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { anyUnpack, AnySchema, type Any } from "@bufbuild/protobuf/wkt";
 import { V1IdentifierSchema } from "./c1.js";
-import { encodeInit } from "./message-encoder.js";
+import { encodeInit } from "../codec/codecs.js";
 
 /**
  * annotation packs an annotation message into the google.protobuf.Any the protocol carries:

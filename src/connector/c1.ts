@@ -1,6 +1,5 @@
 // c1 re-exports the generated c1.connector.v2 package as one module, so that code depends on the
 // protocol's names rather than on how its .proto files happen to be split.
-import "./text-encoding.js"; // every user of the protocol encodes with it
 export * from "../gen/c1/connector/v2/account_pb.js";
 export * from "../gen/c1/connector/v2/action_pb.js";
 export * from "../gen/c1/connector/v2/annotation_etag_pb.js";

@@ -41,8 +41,8 @@ import {
   ResourcesServiceListResourcesResponseSchema,
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
-import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
-import { encodeListItems } from "./message-encoder.js";
+import { Code, ConnectorError, failedPrecondition, invalidArgument, toConnectorError, type ErrorTranslator } from "./errors.js";
+import { encodeInit, encodeListItems, type EncodedMessage } from "../codec/codecs.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
@@ -62,6 +62,8 @@ export interface ConnectorOptions {
   validate(ctx: CallContext): Promise<void>;
   /** Forgets what was cached for a sync (Cleanup). */
   cleanup?(syncId: string): void;
+  /** What the failures of the upstream the resource types call mean for a caller (see errorOf). */
+  translateError?: ErrorTranslator;
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -71,21 +73,28 @@ export type CallInfo = Omit<CallContext, "syncId">;
 
 /**
  * Connector is the protocol-neutral core behind the c1.connector.v2 services: the server edge
- * decodes a request, calls the matching method and encodes what it returns. The list methods
- * answer with messages already encoded (preEncoded), which read as empty but send their page.
+ * decodes a request, calls the matching method and sends what it returns. The list methods answer
+ * with their response already encoded (EncodedMessage): a sync's pages are most of what the
+ * connector sends, and they are encoded once, item by item, within the message size limit; the
+ * edge hands them to the caller's codec (src/codec/codecs.ts toSend).
  */
 export interface Connector {
   readonly provisioning: boolean;
+  /**
+   * errorOf says what a failure of one of these methods means for the caller (a code and a
+   * message safe to show), or undefined when it is a bug, to be reported as Internal.
+   */
+  errorOf(err: unknown): ConnectorError | undefined;
   capabilities(): ConnectorCapabilities;
   metadata(): ConnectorMetadata;
   validate(info: CallInfo): Promise<void>;
   cleanup(syncId: string): void;
   listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
-  listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<Init<typeof ResourcesServiceListResourcesResponseSchema>>;
+  listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<EncodedMessage<typeof ResourcesServiceListResourcesResponseSchema>>;
   getResource(req: ResourceGetterServiceGetResourceRequest, info: CallInfo): Promise<Init<typeof ResourceGetterServiceGetResourceResponseSchema>>;
-  listEntitlements(req: EntitlementsServiceListEntitlementsRequest, info: CallInfo): Promise<Init<typeof EntitlementsServiceListEntitlementsResponseSchema>>;
+  listEntitlements(req: EntitlementsServiceListEntitlementsRequest, info: CallInfo): Promise<EncodedMessage<typeof EntitlementsServiceListEntitlementsResponseSchema>>;
   listStaticEntitlements(req: EntitlementsServiceListStaticEntitlementsRequest): Init<typeof EntitlementsServiceListStaticEntitlementsResponseSchema>;
-  listGrants(req: GrantsServiceListGrantsRequest, info: CallInfo): Promise<Init<typeof GrantsServiceListGrantsResponseSchema>>;
+  listGrants(req: GrantsServiceListGrantsRequest, info: CallInfo): Promise<EncodedMessage<typeof GrantsServiceListGrantsResponseSchema>>;
   grant(req: GrantManagerServiceGrantRequest, info: CallInfo): Promise<Init<typeof GrantManagerServiceGrantResponseSchema>>;
   revoke(req: GrantManagerServiceRevokeRequest, info: CallInfo): Promise<Init<typeof GrantManagerServiceRevokeResponseSchema>>;
   createAccount(req: CreateAccountRequest, info: CallInfo): Promise<Init<typeof CreateAccountResponseSchema>>;
@@ -114,7 +123,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   // Sized like the account snapshots a sync reads (temporal-account.ts): a few syncs at once,
   // each walking a list or two at a time.
-  const readAhead = createReadAhead<BuiltPage>({ maxSyncs: 4, idleMs: 10 * 60_000, perSync: 4 });
+  const readAhead = createReadAhead<BuiltPage<DescMessage>>({ maxSyncs: 4, idleMs: 10 * 60_000, perSync: 4 });
 
   function requireProvisioning(): void {
     if (!options.provisioning) throw failedPrecondition("provisioning is not enabled");
@@ -127,11 +136,12 @@ export function createConnector(options: ConnectorOptions): Connector {
     schemas: { item: S; response: R },
     ctx: CallContext,
     list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
-  ): Promise<MessageShape<R>> {
-    const built = (await readAhead.take(ctx, scope, token)) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
+  ): Promise<EncodedMessage<R>> {
+    // A page built ahead was built for this scope, so for this response type.
+    const built = ((await readAhead.take(ctx, scope, token)) as BuiltPage<R> | undefined) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
     const next = built.nextPageToken;
     if (next !== "") readAhead.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
-    return built.response as MessageShape<R>;
+    return built.response;
   }
 
   /**
@@ -145,7 +155,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     token: string,
     schemas: { item: S; response: R },
     list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
-  ): Promise<BuiltPage> {
+  ): Promise<BuiltPage<R>> {
     const position = pagePosition(decodePageToken(scope, token));
     const result = await list(position.cursor);
     // The pages of a sync are most of what the connector sends: they are encoded here, once.
@@ -158,7 +168,9 @@ export function createConnector(options: ConnectorOptions): Connector {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
     }
-    return { response: page.finish({ nextPageToken, annotations: result.annotations ?? [] } as never), nextPageToken };
+    // Every list response is `list`, `next_page_token` and `annotations`.
+    const rest = { nextPageToken, annotations: result.annotations ?? [] } as unknown as Omit<MessageInitShape<R>, "list">;
+    return { response: page.finish(rest), nextPageToken };
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -172,6 +184,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   return {
     provisioning: options.provisioning,
+    errorOf: (err) => toConnectorError(err, options.translateError),
     capabilities: () => capabilities,
     metadata: () => metadata,
     validate: (info) => options.validate(info),
@@ -213,7 +226,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         return page({ op: "type-entitlements", resourceType: resource.id.resourceType }, req.pageToken, ENTITLEMENTS, ctx, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.entitlements;
-      if (!list) return { list: [], nextPageToken: "" };
+      if (!list) return emptyList(ENTITLEMENTS.response);
       const scope: PageScope = { op: "entitlements", resourceType: resource.id.resourceType, resource: resource.id.resource };
       return page(scope, req.pageToken, ENTITLEMENTS, ctx, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
@@ -234,7 +247,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         return page({ op: "type-grants", resourceType: resource.id.resourceType }, req.pageToken, GRANTS, ctx, (c, cursor) => list.call(syncer, c, cursor));
       }
       const list = syncer.grants;
-      if (!list) return { list: [], nextPageToken: "" };
+      if (!list) return emptyList(GRANTS.response);
       const scope: PageScope = { op: "grants", resourceType: resource.id.resourceType, resource: resource.id.resource };
       return page(scope, req.pageToken, GRANTS, ctx, (c, cursor) => list.call(syncer, c, resource, cursor));
     },
@@ -317,9 +330,14 @@ interface PagePosition {
 }
 
 /** BuiltPage is a list response, encoded, and the token it hands out ("" on the last page). */
-interface BuiltPage {
-  response: MessageShape<DescMessage>;
+interface BuiltPage<R extends DescMessage> {
+  response: EncodedMessage<R>;
   nextPageToken: string;
+}
+
+/** emptyList is the last (and only) page of a list with nothing in it. */
+function emptyList<R extends DescMessage>(schema: R): EncodedMessage<R> {
+  return { schema, bytes: encodeInit(schema, {} as MessageInitShape<R>) };
 }
 
 function pagePosition(decoded: Cursor | undefined): PagePosition {

@@ -1,5 +1,3 @@
-import { TemporalApiError, type TemporalErrorKind } from "../temporal/errors.js";
-
 /** Code is the gRPC status code set; values are the wire numbers. */
 export enum Code {
   Canceled = 1,
@@ -52,35 +50,22 @@ export function failedPrecondition(message: string): ConnectorError {
   return new ConnectorError(Code.FailedPrecondition, message);
 }
 
-const codeOfKind: Record<TemporalErrorKind, Code> = {
-  "invalid-argument": Code.InvalidArgument,
-  "failed-precondition": Code.FailedPrecondition,
-  unauthenticated: Code.Unauthenticated,
-  "permission-denied": Code.PermissionDenied,
-  "not-found": Code.NotFound,
-  "already-exists": Code.AlreadyExists,
-  "rate-limited": Code.ResourceExhausted,
-  unavailable: Code.Unavailable,
-  "upstream-error": Code.Unavailable,
-  timeout: Code.DeadlineExceeded,
-  cancelled: Code.Canceled,
-  "operation-failed": Code.Aborted,
-  "operation-timeout": Code.DeadlineExceeded,
-  "invalid-response": Code.Unavailable,
-};
+/**
+ * ErrorTranslator turns a failure of whatever the resource types call (the upstream API) into a
+ * ConnectorError, or returns undefined for an error it does not know. The connector is given one
+ * where it is assembled (src/app.ts), so that this core knows no upstream.
+ */
+export type ErrorTranslator = (err: unknown) => ConnectorError | undefined;
 
 /**
- * toConnectorError is the single place where failures become gRPC codes. Temporal API errors map
- * by kind (401→Unauthenticated, 403→PermissionDenied, 404→NotFound, 429→ResourceExhausted,
- * 5xx→Unavailable, …); their messages are already free of secrets. Aborts map to Canceled.
- * Anything else is a bug and returns undefined: the edge reports it as Internal.
+ * toConnectorError is what a failure means for the caller: a ConnectorError as it is, an upstream
+ * failure as the translator says, an abort as Canceled. Anything else is a bug and returns
+ * undefined: the edge reports it as Internal, without its text.
  */
-export function toConnectorError(err: unknown): ConnectorError | undefined {
+export function toConnectorError(err: unknown, translate?: ErrorTranslator): ConnectorError | undefined {
   if (err instanceof ConnectorError) return err;
-  if (err instanceof TemporalApiError) {
-    const details = err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {};
-    return new ConnectorError(codeOfKind[err.kind], err.message, details, { cause: err });
-  }
+  const translated = translate?.(err);
+  if (translated) return translated;
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
     return new ConnectorError(Code.Canceled, "the call was cancelled", {}, { cause: err });
   }

@@ -16,7 +16,7 @@ import {
   type Status_ResourceStatus,
 } from "./c1.js";
 import { invalidArgument } from "./errors.js";
-import { messageMaker } from "./message-maker.js";
+import { messageMaker } from "../codec/codecs.js";
 
 // The identifier formulas below are a wire contract (compatibility.md): existing access reviews
 // and policies are keyed on them, so they never change.

@@ -1,6 +1,7 @@
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService, MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { parseContentType } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "pino";
 import {
   AccountManagerService,
@@ -21,8 +22,9 @@ import {
   ResourcesService,
   TicketsService,
 } from "../connector/c1.js";
+import { toSend, type EncodedMessage, type WireFormat } from "../codec/codecs.js";
 import { SDK_VERSION, type CallInfo, type Connector } from "../connector/connector.js";
-import { toConnectorError } from "../connector/errors.js";
+import { Code as ConnectorCode } from "../connector/errors.js";
 import { PROTOCOL_FILES } from "../connector/protocol-registry.js";
 import { validateMessage } from "../connector/validate.js";
 import { RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
@@ -86,13 +88,13 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
       },
     });
     router.service(ResourceTypesService, { listResourceTypes: (req) => connector.listResourceTypes(req) });
-    router.service(ResourcesService, { listResources: (req, ctx) => connector.listResources(req, info(ctx)) });
+    router.service(ResourcesService, { listResources: (req, ctx) => send(connector.listResources(req, info(ctx)), ctx) });
     router.service(ResourceGetterService, { getResource: (req, ctx) => connector.getResource(req, info(ctx)) });
     router.service(EntitlementsService, {
-      listEntitlements: (req, ctx) => connector.listEntitlements(req, info(ctx)),
+      listEntitlements: (req, ctx) => send(connector.listEntitlements(req, info(ctx)), ctx),
       listStaticEntitlements: (req) => connector.listStaticEntitlements(req),
     });
-    router.service(GrantsService, { listGrants: (req, ctx) => connector.listGrants(req, info(ctx)) });
+    router.service(GrantsService, { listGrants: (req, ctx) => send(connector.listGrants(req, info(ctx)), ctx) });
     router.service(GrantManagerService, {
       grant: (req, ctx) => connector.grant(req, info(ctx)),
       revoke: (req, ctx) => connector.revoke(req, info(ctx)),
@@ -126,7 +128,7 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
         try {
           validateMessage(AssetService.method.getAsset.input, req);
         } catch (err) {
-          throw toConnectError(err);
+          throw toConnectError(err, connector);
         }
       },
     });
@@ -150,11 +152,25 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
 }
 
 /**
+ * send hands an encoded response to the codec the caller negotiated: the gRPC content subtype is
+ * `proto` (the default, what the Go SDK sends) or `json` (legal, and used by connect-es and
+ * grpc-go clients that ask for it). A JSON caller gets every field of the response.
+ */
+async function send<D extends DescMessage>(response: Promise<EncodedMessage<D>>, ctx: HandlerContext): Promise<MessageShape<D>> {
+  return toSend(await response, wireFormat(ctx));
+}
+
+/** wireFormat is the serialization of a call: connect-es accepted its content type, so it parses. */
+function wireFormat(ctx: HandlerContext): WireFormat {
+  return parseContentType(ctx.requestHeader.get("content-type"))?.binary === false ? "json" : "binary";
+}
+
+/**
  * callInterceptor validates every unary request against the protocol's rules, maps failures to
  * gRPC status codes in one place and logs each failed call once (warn for the caller's mistakes,
  * error for ours). Unknown errors become Internal without their text, so nothing internal leaks.
  */
-export function callInterceptor(log: Logger): Interceptor {
+export function callInterceptor(connector: Connector, log: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
     try {
@@ -163,7 +179,7 @@ export function callInterceptor(log: Logger): Interceptor {
       log.debug({ method: req.url, ms: Math.round(performance.now() - started) }, "call ok");
       return res;
     } catch (err) {
-      const error = toConnectError(err);
+      const error = toConnectError(err, connector);
       const fields = { method: req.url, code: Code[error.code], ms: Math.round(performance.now() - started) };
       if (error.code === Code.Internal || error.code === Code.Unknown && !(err instanceof ConnectError)) {
         log.error({ ...fields, err }, "call failed");
@@ -200,7 +216,7 @@ export function isUnreadableRequest(message: string): boolean {
   return /^(parse binary: |received compressed envelope|decompression failed)/.test(message);
 }
 
-function toConnectError(err: unknown): ConnectError {
+function toConnectError(err: unknown, connector: Connector): ConnectError {
   if (err instanceof ConnectError) {
     const code = err.code === Code.Internal && isUnreadableRequest(err.rawMessage) ? Code.InvalidArgument : err.code;
     const message = clip(err.rawMessage);
@@ -209,7 +225,7 @@ function toConnectError(err: unknown): ConnectError {
     rewritten.details = err.details;
     return rewritten;
   }
-  const known = toConnectorError(err);
+  const known = connector.errorOf(err);
   if (!known) return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
   const { retryAfterMs } = known.details;
   // Rate-limit facts travel as a status detail, which is where the Go syncer looks for them.
@@ -217,5 +233,25 @@ function toConnectError(err: unknown): ConnectError {
     retryAfterMs === undefined
       ? []
       : [{ desc: RateLimitDescriptionSchema, value: { status: RateLimitDescription_Status.OVERLIMIT, remaining: 0n, resetAt: timestampFromMs(Date.now() + retryAfterMs) } }];
-  return new ConnectError(clip(known.message), known.code as number as Code, undefined, details, err);
+  return new ConnectError(clip(known.message), CONNECT_CODES[known.code], undefined, details, err);
 }
+
+/** CONNECT_CODES maps the core's status codes to connect-es's (both are the gRPC codes). */
+const CONNECT_CODES: Record<ConnectorCode, Code> = {
+  [ConnectorCode.Canceled]: Code.Canceled,
+  [ConnectorCode.Unknown]: Code.Unknown,
+  [ConnectorCode.InvalidArgument]: Code.InvalidArgument,
+  [ConnectorCode.DeadlineExceeded]: Code.DeadlineExceeded,
+  [ConnectorCode.NotFound]: Code.NotFound,
+  [ConnectorCode.AlreadyExists]: Code.AlreadyExists,
+  [ConnectorCode.PermissionDenied]: Code.PermissionDenied,
+  [ConnectorCode.ResourceExhausted]: Code.ResourceExhausted,
+  [ConnectorCode.FailedPrecondition]: Code.FailedPrecondition,
+  [ConnectorCode.Aborted]: Code.Aborted,
+  [ConnectorCode.OutOfRange]: Code.OutOfRange,
+  [ConnectorCode.Unimplemented]: Code.Unimplemented,
+  [ConnectorCode.Internal]: Code.Internal,
+  [ConnectorCode.Unavailable]: Code.Unavailable,
+  [ConnectorCode.DataLoss]: Code.DataLoss,
+  [ConnectorCode.Unauthenticated]: Code.Unauthenticated,
+};

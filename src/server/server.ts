@@ -61,7 +61,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     grpc: true,
     connect: false,
     grpcWeb: false,
-    interceptors: [callInterceptor(log)],
+    interceptors: [callInterceptor(options.connector, log)],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,

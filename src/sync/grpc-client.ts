@@ -1,6 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { messageDecoder } from "../connector/message-decoder.js";
-import { encodeInit } from "../connector/message-encoder.js";
+import { decoder, encodeInit } from "../codec/codecs.js";
 import type { ConnectorApi } from "./syncer.js";
 
 /** GrpcClientOptions configures createGrpcClient. */
@@ -37,7 +36,7 @@ export function createGrpcClient(options: GrpcClientOptions): GrpcClient {
     call(method, request, signal) {
       return new Promise((resolve, reject) => {
         const deadline = options.deadlineMs ? Date.now() + options.deadlineMs : Infinity;
-        const decode = messageDecoder(method.output);
+        const decode = decoder(method.output);
         const call = client.makeUnaryRequest(
           `/${method.parent.typeName}/${method.name}`,
           (message: typeof request) => {

@@ -60,7 +60,7 @@ import type {
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "./errors.js";
-import { readJson } from "./json-reader.js";
+import { readJson } from "../codec/codecs.js";
 import type { Transport } from "./transport.js";
 
 /** MAX_PAGE_SIZE is the largest page the API serves; every list call asks for it. */

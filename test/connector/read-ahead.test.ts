@@ -1,6 +1,7 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import type { EncodedMessage } from "../../src/codec/codecs.js";
 import { ResourceSchema, ResourcesServiceListResourcesRequestSchema, ResourcesServiceListResourcesResponseSchema, ResourceTypeSchema, type Resource } from "../../src/connector/c1.js";
 import { createConnector } from "../../src/connector/connector.js";
 import { createReadAhead } from "../../src/connector/read-ahead.js";
@@ -112,9 +113,9 @@ describe("the connector's read-ahead", () => {
   }
   const connectorOf = (syncer: ResourceSyncer) =>
     createConnector({ resourceTypes: [syncer], metadata: { displayName: "test" }, provisioning: false, validate: async () => {} });
-  // List responses are pre-encoded (their fields read as empty): compare and read their bytes.
-  const bytes = (response: unknown) => toBinary(ResourcesServiceListResourcesResponseSchema, response as never);
-  const nextToken = (response: unknown) => fromBinary(ResourcesServiceListResourcesResponseSchema, bytes(response)).nextPageToken;
+  // List responses come encoded: compare their bytes, read their token.
+  const bytes = (response: EncodedMessage<DescMessage>) => response.bytes;
+  const nextToken = (response: EncodedMessage<typeof ResourcesServiceListResourcesResponseSchema>) => fromBinary(response.schema, response.bytes).nextPageToken;
 
   it("serves a sync's next page from the read-ahead, byte for byte what it would have built", async () => {
     const syncer = pagedUsers();

@@ -10,7 +10,7 @@ import {
   Status_ResourceStatus,
   UserTraitSchema,
 } from "../../src/connector/c1.js";
-import { messageDecoder } from "../../src/connector/message-decoder.js";
+import { messageDecoder } from "../../src/codec/compiled-decoder.js";
 import { RateLimitDescriptionSchema, RateLimitDescription_Status } from "../../src/gen/c1/ratelimit/v1/ratelimit_pb.js";
 import type { MemoryStore } from "../../src/sync/syncer.js";
 import { demoAndGeneratedSyncs } from "../helpers/synced-stores.js";

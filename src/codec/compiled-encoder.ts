@@ -47,9 +47,10 @@ export function encodeInit<Desc extends DescMessage>(desc: Desc, init: MessageIn
 
 /**
  * preEncoded creates a message whose binary form is `bytes`, for code that will hand it to
- * toBinary (connect-es serializing a response): the bytes ride as the message's unknown fields,
- * which toBinary copies verbatim, so the wire is the same as encoding the message itself. Such a
- * message is only for sending: its fields read as empty.
+ * toBinary (connect-es serializing a binary response): the bytes ride as the message's unknown
+ * fields, which toBinary copies verbatim, so the wire is the same as encoding the message itself.
+ * Such a message is only for toBinary: its fields read as empty, so toJson would send `{}`.
+ * Only codecs.ts calls it, and only for a binary response.
  */
 export function preEncoded<Desc extends DescMessage>(desc: Desc, bytes: Uint8Array): MessageShape<Desc> {
   const message = create(desc);
@@ -67,8 +68,8 @@ export interface ListItems<Desc extends DescMessage> {
   count: number;
   /** Whether items were left over because the budget was reached. */
   more: boolean;
-  /** finish adds the response's other fields and returns it (see preEncoded). */
-  finish(rest: Omit<MessageInitShape<Desc>, "list">): MessageShape<Desc>;
+  /** finish adds the response's other fields and returns the response's bytes. */
+  finish(rest: Omit<MessageInitShape<Desc>, "list">): Uint8Array;
 }
 
 /**
@@ -116,7 +117,7 @@ export function encodeListItems<Desc extends DescMessage>(response: Desc, items:
       else out.raw(toBinary(response, create(response, rest as MessageInitShape<Desc>)));
       const bytes = out.copy();
       spareListOutput = out;
-      return preEncoded(response, bytes);
+      return bytes;
     },
   };
 }

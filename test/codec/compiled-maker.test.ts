@@ -2,7 +2,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack, DurationSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { EntitlementSchema, GrantSchema, ResourceIdSchema, ResourceSchema, StatusSchema, Status_ResourceStatus, UserTraitSchema } from "../../src/connector/c1.js";
-import { messageMaker } from "../../src/connector/message-maker.js";
+import { messageMaker } from "../../src/codec/compiled-maker.js";
 
 describe("messageMaker", () => {
   const makeId = messageMaker(ResourceIdSchema);
