@@ -88,7 +88,6 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
           // A principal has exactly one role: granting one replaces the current one.
           return { write: writeAccess(account, p, withAccountAccess(p.access, { role: roleOf(target) })), result: { principal: p, replaced: current } };
         },
-        unchanged: (p) => ({ principal: p, alreadyExists: true }),
       });
       const p = outcome.principal;
       const roleId = accountRoleId(accountId, target);
@@ -115,7 +114,6 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
           if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_ROLE_REASON}`);
           return { write: writeAccess(account, p, withAccountAccess(p.access, { role: steppedDown(p, target) })), result: { alreadyRevoked: false } };
         },
-        unchanged: () => ({ alreadyRevoked: true }),
       });
     },
   };

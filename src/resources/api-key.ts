@@ -70,7 +70,6 @@ export function createApiKeySyncer(account: TemporalAccount): ResourceSyncer {
         read: () => orUndefinedIfMissing(account.client.getApiKey(id.resource, { signal: ctx.signal })),
         version: (key) => key?.resourceVersion ?? "",
         plan: (key) => (key ? { write: (opts) => account.client.deleteApiKey(key.id, opts), result: { notFound: false } } : { result: { notFound: true } }),
-        unchanged: () => ({ notFound: false }),
       }).catch((err: unknown) => {
         if (isNotFound(err)) return { notFound: true };
         throw err;

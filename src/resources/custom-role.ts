@@ -97,7 +97,6 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
           if (held.includes(roleId)) return { result: { principal: p, alreadyExists: true } };
           return { write: writeAccess(account, p, withAccountAccess(p.access, { customRoles: [...held, roleId] })), result: { principal: p } };
         },
-        unchanged: (p) => ({ principal: p, alreadyExists: true }),
       });
       const row = { principalType: outcome.principal.type, principalId: outcome.principal.id };
       return { grants: [accessGrant(resourceId(CUSTOM_ROLE.id, roleId), MEMBER, row)], alreadyExists: outcome.alreadyExists, requestId: outcome.requestId };
@@ -117,7 +116,6 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
           refuseUnchangeable(p);
           return { write: writeAccess(account, p, withAccountAccess(p.access, { customRoles: held.filter((id) => id !== roleId) })), result: { alreadyRevoked: false } };
         },
-        unchanged: () => ({ alreadyRevoked: true }),
       });
     },
   };

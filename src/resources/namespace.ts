@@ -148,7 +148,6 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
           const replaced = current === undefined ? undefined : permissionSlug(current);
           return { write: writeNamespaceAccess(account, p, ns, desired), result: { principal: p, replaced } };
         },
-        unchanged: (p) => ({ principal: p, alreadyExists: true }),
       });
       const p = outcome.principal;
       const grant = namespaceGrant(ns, { principalType: p.type, principalId: p.id, permission: slug, immutable: p.type === "service-account" && p.scopedNamespace ? NAMESPACE_SA_PERMISSION_REASON : undefined });
@@ -181,7 +180,6 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
           if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_PERMISSION_REASON}`);
           return { write: writeNamespaceAccess(account, p, ns, undefined), result: { alreadyRevoked: false } };
         },
-        unchanged: () => ({ alreadyRevoked: true }),
       });
     },
   };

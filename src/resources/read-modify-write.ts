@@ -22,10 +22,12 @@ export type Outcome<R extends object> = R & { requestId?: string };
  *   nothing to write, in which case nothing is written);
  * - it writes with the version it read and one fresh asyncOperationId, which the transport reuses
  *   on every retry, so a write whose response was lost is still applied once;
- * - if the state changed in between (a version conflict), it reads again and re-plans, so a
- *   concurrent change is never overwritten — up to MAX_ATTEMPTS times;
- * - Temporal's "nothing to change" means someone else already made the change: the unchanged
- *   result is returned;
+ * - when Temporal refuses the write, it reads the state again and lets the state say why, never
+ *   the wording of the refusal: a new resourceVersion means the resource changed in between (a
+ *   version conflict, or a concurrent "nothing to change"), so it plans again from the new state,
+ *   which never overwrites the concurrent change and writes nothing if the change is already
+ *   there — up to MAX_ATTEMPTS times; the same version means the refusal is about the write
+ *   itself, and it stands unless the state already holds what the plan wanted;
  * - it waits for the async operation: only a FULFILLED operation counts as done, and its id is
  *   returned for the RequestId annotation.
  */
@@ -36,31 +38,40 @@ export async function readModifyWrite<S, R extends object>(
     read: () => Promise<S>;
     version: (state: S) => string;
     plan: (state: S) => Plan<R>;
-    /** Result when the server reports there was nothing to change. */
-    unchanged: (state: S) => R;
     describe: string;
   },
 ): Promise<Outcome<R>> {
+  let state = await change.read();
   for (let attempt = 1; ; attempt++) {
-    const state = await change.read();
     const plan = change.plan(state);
     if (!plan.write) return plan.result;
+    const version = change.version(state);
     let op: AsyncOperation;
     try {
-      op = await plan.write({ operationId: randomUUID(), resourceVersion: change.version(state), signal: ctx.signal });
+      op = await plan.write({ operationId: randomUUID(), resourceVersion: version, signal: ctx.signal });
     } catch (err) {
-      if (err instanceof TemporalApiError && err.nothingToChange) return change.unchanged(state);
-      if (err instanceof TemporalApiError && err.versionConflict) {
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new ConnectorError(Code.Aborted, `${change.describe}: the principal kept changing while we tried to update it (${attempt} attempts); try again`, {}, { cause: err });
-        }
-        ctx.log.info({ attempt, what: change.describe }, "resource changed since it was read; reading it again");
-        await sleep(50 * attempt * Math.random(), undefined, { signal: ctx.signal });
-        continue;
+      if (!isRefusal(err)) throw err;
+      const now = await change.read();
+      if (change.version(now) === version) {
+        const again = change.plan(now);
+        if (!again.write) return again.result;
+        throw err;
       }
-      throw err;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConnectorError(Code.Aborted, `${change.describe}: the principal kept changing while we tried to update it (${attempt} attempts); try again`, {}, { cause: err });
+      }
+      // The refusal's wording is only a hint for whoever reads the log.
+      ctx.log.info({ attempt, what: change.describe, refusal: err.hint }, "resource changed since it was read; planning again");
+      await sleep(50 * attempt * Math.random(), undefined, { signal: ctx.signal });
+      state = now;
+      continue;
     }
     const done = await account.awaitOperation(op, ctx);
     return { ...plan.result, requestId: done.id };
   }
+}
+
+/** isRefusal tells a write Temporal refused as a request (400, 409), which re-reading can explain. */
+function isRefusal(err: unknown): err is TemporalApiError {
+  return err instanceof TemporalApiError && (err.kind === "invalid-argument" || err.kind === "failed-precondition" || err.kind === "already-exists");
 }

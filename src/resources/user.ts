@@ -121,7 +121,6 @@ export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
           }
           return { write: (opts) => account.client.deleteUser(user.id, opts), result: { notFound: false } };
         },
-        unchanged: () => ({ notFound: false }),
       }).catch((err: unknown) => {
         // Deleted by someone else while we were at it: the goal is reached.
         if (isNotFound(err)) return { notFound: true };

@@ -61,6 +61,11 @@ export interface SimulatorOptions {
    * reads answered from the cache.
    */
   cacheReads?: boolean;
+  /**
+   * Words every error message the API sends anew (default: as Temporal Cloud words them, as far
+   * as known). Tests use it to prove that no decision of the connector rests on the wording.
+   */
+  rewordErrors?: (message: string) => string;
 }
 
 /**
@@ -146,8 +151,8 @@ function statusReply(code: GrpcCode | number, message: string, status: number, r
   };
 }
 
-function errorReply(error: ApiError): Reply {
-  return statusReply(error.code, error.message, error.status, error.retryAfterSeconds);
+function errorReply(error: ApiError, reword: ((message: string) => string) | undefined): Reply {
+  return statusReply(error.code, reword ? reword(error.message) : error.message, error.status, error.retryAfterSeconds);
 }
 
 function rateLimitMessage(caller: Caller): string {
@@ -304,7 +309,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       });
     } catch (error) {
       if (fault?.kind === "drop") return "drop";
-      if (error instanceof ApiError) return errorReply(error);
+      if (error instanceof ApiError) return errorReply(error, options.rewordErrors);
       // Anything else is a simulator bug: answer INTERNAL without details, keep the cause in the log.
       console.error("temporal cloud simulator: internal error", error);
       return statusReply(Code.INTERNAL, "internal error", 500);
@@ -341,7 +346,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
       send(res, reply);
     } catch (error) {
-      send(res, error instanceof ApiError ? errorReply(error) : statusReply(Code.INTERNAL, "internal error", 500));
+      send(res, error instanceof ApiError ? errorReply(error, options.rewordErrors) : statusReply(Code.INTERNAL, "internal error", 500));
     }
   };
 

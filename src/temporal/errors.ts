@@ -3,7 +3,7 @@
  * own vocabulary: callers translate it (the connector maps it to gRPC codes in one place).
  */
 export type TemporalErrorKind =
-  | "invalid-argument" // 400 with INVALID_ARGUMENT (includes "nothing to change" and version mismatches)
+  | "invalid-argument" // 400 with INVALID_ARGUMENT (includes "nothing to change" and version conflicts, told apart by re-reading)
   | "failed-precondition" // 400 with FAILED_PRECONDITION
   | "unauthenticated" // 401
   | "permission-denied" // 403
@@ -61,17 +61,15 @@ export class TemporalApiError extends Error {
     return this.kind === "rate-limited" || this.kind === "unavailable" || this.kind === "timeout";
   }
 
-  /** True for Temporal's "nothing to change" refusal of an update that changes nothing. */
-  get nothingToChange(): boolean {
-    return this.kind === "invalid-argument" && /nothing to change/i.test(this.message);
-  }
-
-  /** True for a write refused because the resource changed since it was read. */
-  get versionConflict(): boolean {
-    return (
-      (this.kind === "invalid-argument" || this.kind === "failed-precondition") &&
-      /resource version/i.test(this.message)
-    );
+  /**
+   * hint guesses from the wording what a refusal was about ("version conflict", "nothing to
+   * change"), for logs only: the service may word it otherwise, so no decision rests on it
+   * (read-modify-write reads the resource's version instead).
+   */
+  get hint(): string | undefined {
+    if (/resource version/i.test(this.message)) return "version conflict";
+    if (/nothing to change/i.test(this.message)) return "nothing to change";
+    return undefined;
   }
 }
 
