@@ -282,12 +282,10 @@ export function createConnector(options: ConnectorOptions): Connector {
     async createAccount(req, info) {
       requireProvisioning();
       const managers = types.filter((t) => t.createAccount);
-      const syncer = req.resourceTypeId
-        ? typeOf(req.resourceTypeId, "resource_type_id")
-        : managers.length === 1
-          ? managers[0]
-          : byId.get("user");
-      if (!syncer?.createAccount) throw new ConnectorError(Code.Unimplemented, `resource type ${req.resourceTypeId || "user"} does not support account creation`);
+      // Without a resource type, the one type that creates accounts does (as in the Go builder).
+      const syncer = req.resourceTypeId ? typeOf(req.resourceTypeId, "resource_type_id") : managers.length === 1 ? managers[0]! : undefined;
+      if (!syncer) throw invalidArgument(`resource_type_id is required: accounts can be created of types ${managers.map((t) => t.resourceType.id).join(", ")}`);
+      if (!syncer.createAccount) throw new ConnectorError(Code.Unimplemented, `resource type ${syncer.resourceType.id} does not support account creation`);
       if (!req.accountInfo) throw invalidArgument("account_info is required");
       const outcome = await syncer.createAccount(info, req.accountInfo);
       const annotations = outcome.requestId ? [annotation(RequestIdSchema, { requestId: outcome.requestId })] : [];

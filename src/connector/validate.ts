@@ -45,7 +45,7 @@ function checkMessage(desc: DescMessage, msg: Fields, path: string): string | un
 function checkAny(any: Any, path: string): string | undefined {
   if (any.typeUrl === "") return undefined; // names nothing, so nothing reads it
   const name = any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1);
-  if (name === "") return `${path}.type_url "${clip(any.typeUrl)}" names no type`;
+  if (name === "") return `${path}.type_url "${clipToBytes(any.typeUrl)}" names no type`;
   const schema = PROTOCOL_REGISTRY.getMessage(name);
   if (!schema) return undefined; // not a protocol message: opaque, as for PGV
   try {
@@ -146,7 +146,7 @@ function checkScalar(rules: FieldRules, value: unknown, path: string, field: Des
       if (rule.prefix !== undefined && !s.startsWith(rule.prefix)) return `${path} must start with "${rule.prefix}"`;
       if (rule.pattern !== undefined && !new RegExp(rule.pattern, "u").test(s)) return `${path} must match ${rule.pattern}`;
       if (rule.in.length > 0 && !rule.in.includes(s)) return `${path} must be one of ${rule.in.join(", ")}`;
-      if (rule.wellKnown.case === "email" && rule.wellKnown.value && !isEmail(s)) return `${path} must be a valid email address, got "${clip(s)}"`;
+      if (rule.wellKnown.case === "email" && rule.wellKnown.value && !isEmail(s)) return `${path} must be a valid email address, got "${clipToBytes(s)}"`;
       if (rule.wellKnown.case === "uri" && rule.wellKnown.value && !isAbsoluteUri(s)) return `${path} must be an absolute URI`;
       return undefined;
     }
@@ -212,6 +212,6 @@ function isAbsoluteUri(s: string): boolean {
   }
 }
 
-function clip(s: string): string {
+function clipToBytes(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}…` : s;
 }

@@ -2,17 +2,24 @@ import type { AccountAccess, Access } from "../gen/temporal/api/cloud/identity/v
 import { invalidArgument } from "../connector/errors.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { AccountSnapshot } from "../temporal/account-snapshot.js";
+import { ACCOUNT_ROLE, GROUP, SERVICE_ACCOUNT, USER, type PrincipalTypeId } from "./resource-types.js";
 import { accountRoleId, permissionSlug, roleSlug, type PermissionSlug, type RoleSlug } from "./temporal-access.js";
 
-/** PrincipalType is a resource type that can hold access. */
-export type PrincipalType = "user" | "service-account" | "group" | "account-role";
+/**
+ * HolderType is a resource type that can hold access: a principal, or an account role (owners and
+ * admins hold admin on every namespace through their role).
+ */
+export type HolderType = PrincipalTypeId | typeof ACCOUNT_ROLE.id;
 
 /** AccessRow is one principal holding one piece of access. */
 export interface AccessRow {
-  principalType: PrincipalType;
+  principalType: HolderType;
   principalId: string;
-  /** Why the grant cannot be revoked directly, when it cannot. */
-  immutable?: string;
+  /**
+   * The holder is a namespace-scoped service account and this is the access its scope gives it
+   * (the Read role, its permission on its namespace): it cannot be revoked, only changed.
+   */
+  namespaceScoped?: boolean;
 }
 
 /** NamespaceRow is a principal's permission on a namespace. */
@@ -110,12 +117,6 @@ function lowerBound(sorted: readonly string[], key: string): number {
   return lo;
 }
 
-export const OWNER_REASON = "the Account Owner role can only be changed by Temporal Support";
-export const FINANCE_ADMIN_REASON = "the Finance Admin role can only be assigned by an Account Owner";
-export const NAMESPACE_SA_ROLE_REASON = "namespace-scoped service accounts always have the Read account role";
-export const NAMESPACE_SA_PERMISSION_REASON = "a namespace-scoped service account always has a permission on its own namespace; grant another level or delete the service account";
-export const INHERITED_REASON = "owners and admins are namespace admins on every namespace through their account role";
-
 /**
  * buildAccessIndexAhead starts building the snapshot's index in the background. A sync that lists
  * namespaces or roles asks for their grants next, and those come from the index: it reads the
@@ -146,15 +147,12 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
         else map.set(key, [row]);
       };
 
-      const addAccountAccess = (principalType: PrincipalType, principalId: string, access: AccountAccess | undefined) => {
+      const addAccountAccess = (principalType: PrincipalTypeId, principalId: string, access: AccountAccess | undefined) => {
         const slug = access && roleSlug(access.role);
-        if (slug) {
-          const immutable = slug === "owner" ? OWNER_REASON : slug === "finance-admin" ? FINANCE_ADMIN_REASON : undefined;
-          push(byRole, slug, { principalType, principalId, immutable });
-        }
+        if (slug) push(byRole, slug, { principalType, principalId });
         for (const roleId of new Set(access?.customRoles ?? [])) push(byCustomRole, roleId, { principalType, principalId });
       };
-      const addAccess = (principalType: PrincipalType, principalId: string, access: Access | undefined) => {
+      const addAccess = (principalType: PrincipalTypeId, principalId: string, access: Access | undefined) => {
         addAccountAccess(principalType, principalId, access?.accountAccess);
         for (const [namespaceId, ns] of Object.entries(access?.namespaceAccesses ?? {})) {
           const permission = permissionSlug(ns.permission);
@@ -162,25 +160,23 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
         }
       };
 
-      for (const user of users) addAccess("user", user.id, user.spec?.access);
+      for (const user of users) addAccess(USER.id, user.id, user.spec?.access);
       for (const sa of serviceAccounts) {
         const scoped = sa.spec?.namespaceScopedAccess;
         if (scoped) {
-          push(byRole, "read", { principalType: "service-account", principalId: sa.id, immutable: NAMESPACE_SA_ROLE_REASON });
+          push(byRole, "read", { principalType: SERVICE_ACCOUNT.id, principalId: sa.id, namespaceScoped: true });
           const permission = scoped.access && permissionSlug(scoped.access.permission);
-          if (permission) {
-            push(byNamespace, scoped.namespace, { principalType: "service-account", principalId: sa.id, permission, immutable: NAMESPACE_SA_PERMISSION_REASON });
-          }
+          if (permission) push(byNamespace, scoped.namespace, { principalType: SERVICE_ACCOUNT.id, principalId: sa.id, permission, namespaceScoped: true });
         } else {
-          addAccess("service-account", sa.id, sa.spec?.access);
+          addAccess(SERVICE_ACCOUNT.id, sa.id, sa.spec?.access);
         }
       }
-      for (const group of groups) addAccess("group", group.id, group.spec?.access);
+      for (const group of groups) addAccess(GROUP.id, group.id, group.spec?.access);
       // Owners and admins are namespace admins everywhere: one grant per namespace to each of the
       // two role resources, expanded to their members, instead of a copy per person.
       for (const ns of namespaces) {
         for (const slug of ["owner", "admin"] as const) {
-          push(byNamespace, ns.namespace, { principalType: "account-role", principalId: accountRoleId(accountId, slug), permission: "admin", immutable: INHERITED_REASON });
+          push(byNamespace, ns.namespace, { principalType: ACCOUNT_ROLE.id, principalId: accountRoleId(accountId, slug), permission: "admin" });
         }
       }
 

@@ -5,18 +5,21 @@ import { entitlementId, grantId, newEntitlement, newResource, resourceId, slugOf
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, NAMESPACE_SA_ROLE_REASON, OWNER_REASON, rowsPage, type AccessRow } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, groupedRowsPage, rowsPage, type AccessRow } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
 import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { profile } from "./common.js";
-import { ACCOUNT_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import { ACCOUNT_ROLE, GROUP, PRINCIPAL_TYPES, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
-import { accountRoleId, parseAccountRoleId, roleOf, roleSlug, ROLES, type RoleSlug } from "./temporal-access.js";
+import { accountRoleId, parseAccountRoleId, roleInfo, roleOf, roleSlug, ROLES, type RoleSlug } from "./temporal-access.js";
 
-/** immutableReason explains why a role is never provisioned (compatibility.md: synced only). */
+/** NAMESPACE_SCOPED_REASON: the role a namespace-scoped service account holds comes with its scope. */
+const NAMESPACE_SCOPED_REASON = "namespace-scoped service accounts always have the Read account role";
+
+/** immutableReason explains why a role is never provisioned (docs/compatibility.md: synced only). */
 function immutableReason(slug: RoleSlug): string | undefined {
-  return slug === "owner" ? OWNER_REASON : slug === "finance-admin" ? FINANCE_ADMIN_REASON : undefined;
+  return roleInfo(slug)?.neverProvisioned;
 }
 
 /** accountRoleResource builds the `account-role` resource of one built-in role. */
@@ -60,13 +63,13 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       if (!slug) return { items: [] };
       const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
       const { rows, next } = rowsPage(index.role(slug), cursor);
-      return { items: lazily(rows, (row) => roleGrant(roleId, row)), next };
+      return { items: lazily(rows, (row) => roleGrant(roleId, slug, row)), next };
     },
     async typeGrants(ctx, cursor) {
       const accountId = await account.accountId();
       const index = await accessIndex(account.snapshot(ctx), accountId, ctx.signal);
       const { items, next } = groupedRowsPage(ROLES.map((r) => r.slug), (slug) => index.role(slug as RoleSlug), cursor);
-      return { items: lazily(items, ({ key, row }) => roleGrant(accountRoleId(accountId, key as RoleSlug), row)), next };
+      return { items: lazily(items, ({ key, row }) => roleGrant(accountRoleId(accountId, key as RoleSlug), key as RoleSlug, row)), next };
     },
 
     async grant(ctx, principal, entitlement) {
@@ -75,13 +78,13 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean; replaced?: RoleSlug }>(ctx, account, {
         describe: `grant ${entitlement.id}`,
         read: async () => {
-          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "account roles");
+          const p = await readPrincipal(ctx, account, principal.id!, "account roles");
           if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
           return p;
         },
         version: (p) => p.version,
         plan(p) {
-          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_ROLE_REASON}`);
+          if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SCOPED_REASON}`);
           const current = roleSlug(roleOfPrincipal(p));
           refuseProtected(p, current);
           if (current === target) return { result: { principal: p, alreadyExists: true } };
@@ -92,7 +95,7 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       const p = outcome.principal;
       const roleId = accountRoleId(accountId, target);
       return {
-        grants: [roleGrant(roleId, { principalType: p.type, principalId: p.id })],
+        grants: [roleGrant(roleId, target, { principalType: p.type, principalId: p.id })],
         alreadyExists: outcome.alreadyExists,
         replacedGrantId: outcome.replaced && grantId(entitlementId(resourceId(ACCOUNT_ROLE.id, accountRoleId(accountId, outcome.replaced)), MEMBER), resourceId(p.type, p.id)),
         requestId: outcome.requestId,
@@ -106,12 +109,12 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
       const principalId = grant.principal!.id!;
       return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
         describe: `revoke ${grant.entitlement!.id} from ${principalId.resourceType} ${principalId.resource}`,
-        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "account roles"),
+        read: () => readPrincipal(ctx, account, principalId, "account roles"),
         version: (p) => p?.version ?? "",
         plan(p) {
           // Revoke only what is still held: never take away a role the principal no longer has.
           if (!p || roleSlug(roleOfPrincipal(p)) !== target) return { result: { alreadyRevoked: true } };
-          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_ROLE_REASON}`);
+          if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SCOPED_REASON}`);
           return { write: writeAccess(account, p, withAccountAccess(p.access, { role: steppedDown(p, target) })), result: { alreadyRevoked: false } };
         },
       });
@@ -127,7 +130,7 @@ function roleEntitlement(resource: Resource, slug: RoleSlug): Entitlement {
     displayName: `${role.displayName} Role Member`,
     description: `Has the ${role.displayName} role in Temporal Cloud`,
     purpose: "assignment",
-    grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+    grantableTo: [...PRINCIPAL_TYPES],
     annotations: [
       v1Identifier(`membership:${resource.id!.resource}`),
       ...(reason ? [annotation(EntitlementImmutableSchema, { metadata: { reason } })] : []),
@@ -135,12 +138,12 @@ function roleEntitlement(resource: Resource, slug: RoleSlug): Entitlement {
   });
 }
 
-/** GRANTEES are the principal types that hold account roles. */
-const GRANTEES = ["user", "service-account", "group"] as const;
-
 /** roleGrant builds the grant of an account role's membership, as a sync would list it. */
-function roleGrant(roleId: string, row: AccessRow): Grant {
-  return accessGrant(resourceId(ACCOUNT_ROLE.id, roleId), MEMBER, row, (userId) => `grant:membership:${roleId}:${userId}`);
+function roleGrant(roleId: string, slug: RoleSlug, row: AccessRow): Grant {
+  return accessGrant(resourceId(ACCOUNT_ROLE.id, roleId), MEMBER, row, {
+    immutable: immutableReason(slug) ?? (row.namespaceScoped ? NAMESPACE_SCOPED_REASON : undefined),
+    v1Id: (userId) => `grant:membership:${roleId}:${userId}`,
+  });
 }
 
 /** roleOfEntitlement reads the role a provisioning request is about and refuses the protected ones. */
@@ -149,14 +152,14 @@ function roleOfEntitlement(roleResourceId: string, slug: string, accountId: stri
   if (!role) throw invalidArgument(`"${roleResourceId}" is not an account role of account ${accountId}; expected ${accountId}-<${ROLES.map((r) => r.slug).join("|")}>`);
   if (slug !== MEMBER) throw invalidArgument(`account roles have a single entitlement "${MEMBER}", not "${slug}"`);
   const reason = immutableReason(role);
-  if (reason) throw failedPrecondition(`the ${ROLES.find((r) => r.slug === role)!.displayName} role is never granted or revoked by this connector: ${reason}`);
+  if (reason) throw failedPrecondition(`the ${roleInfo(role)!.displayName} role is never granted or revoked by this connector: ${reason}`);
   return role;
 }
 
 /** refuseProtected leaves principals holding Owner or Finance Admin untouched. */
 function refuseProtected(p: Principal, current: RoleSlug | undefined): void {
   const reason = current && immutableReason(current);
-  if (reason) throw failedPrecondition(`${p.label} holds the ${ROLES.find((r) => r.slug === current)!.displayName} role, which this connector never overwrites: ${reason}`);
+  if (reason) throw failedPrecondition(`${p.label} holds the ${roleInfo(current!)!.displayName} role, which this connector never overwrites: ${reason}`);
 }
 
 /**
@@ -164,7 +167,7 @@ function refuseProtected(p: Principal, current: RoleSlug | undefined): void {
  * Users and service accounts must keep a role, so revoking Read is refused; a group may have none.
  */
 function steppedDown(p: Principal, role: RoleSlug): AccountAccess_Role {
-  if (p.type === "group") {
+  if (p.type === GROUP.id) {
     if ((p.access?.accountAccess?.customRoles.length ?? 0) > 0) {
       throw failedPrecondition(`${p.label} has custom roles, which need a built-in account role; revoke its custom roles first`);
     }
@@ -177,6 +180,6 @@ function steppedDown(p: Principal, role: RoleSlug): AccountAccess_Role {
     case "metrics-read":
       return AccountAccess_Role.READ;
     default:
-      throw failedPrecondition(`${p.label} must keep an account role and Read is the lowest; to remove its access, delete the ${p.type === "user" ? "account" : "service account"} instead`);
+      throw failedPrecondition(`${p.label} must keep an account role and Read is the lowest; to remove its access, delete the ${p.type === USER.id ? "account" : "service account"} instead`);
   }
 }

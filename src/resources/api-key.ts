@@ -5,7 +5,7 @@ import { newResource, resourceId } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import { OwnerType, type ApiKey } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clipToBytes, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { API_KEY, SERVICE_ACCOUNT, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -33,7 +33,7 @@ export function apiKeyResource(key: ApiKey, now = new Date()): Resource {
   });
   return newResource(API_KEY, key.id, {
     displayName: spec?.displayName || key.id,
-    description: clip(spec?.description ?? "", 2048),
+    description: clipToBytes(spec?.description ?? "", 2048),
     profile: details,
     status,
     createdAt: key.createdTime,

@@ -54,11 +54,11 @@ export function resourceStatus(state: ResourceState, details?: string): Status {
       status = Status_ResourceStatus.DISABLED;
       break;
   }
-  return newStatus(status, clip(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024));
+  return newStatus(status, clipToBytes(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024));
 }
 
-/** clip shortens text to a byte budget (protocol limits are in UTF-8 bytes). */
-export function clip(text: string, maxBytes: number): string {
+/** clipToBytes shortens text to a byte budget (protocol limits are in UTF-8 bytes). */
+export function clipToBytes(text: string, maxBytes: number): string {
   // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are clearly short enough without measuring.
   if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
   let out = text;

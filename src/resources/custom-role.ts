@@ -5,13 +5,14 @@ import { newEntitlement, newResource, resourceId, slugOf } from "../connector/id
 import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { AccountAccess_Role, type CustomRole } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { accessGrant, MEMBER } from "./access-grant.js";
-import { accessIndex, buildAccessIndexAhead, FINANCE_ADMIN_REASON, groupedRowsPage, OWNER_REASON, rowsPage } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, groupedRowsPage, rowsPage } from "./access-index.js";
 import { refuseImmutable } from "./immutable.js";
-import { readPrincipal, roleName, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
+import { readPrincipal, roleOfPrincipal, withAccountAccess, writeAccess, type Principal } from "./principals.js";
 import { readModifyWrite } from "./read-modify-write.js";
-import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
-import { CUSTOM_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import { clipToBytes, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { CUSTOM_ROLE, PRINCIPAL_TYPES, SERVICE_ACCOUNT } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
+import { roleInfo } from "./temporal-access.js";
 
 /**
  * permissionSummary renders a custom role's permissions for reviewers, one clause per
@@ -31,13 +32,13 @@ export function customRoleResource(role: CustomRole): Resource {
   const details = profile({
     custom_role_id: role.id,
     name: role.spec?.name,
-    permissions: clip(permissionSummary(role), 16 * 1024),
+    permissions: clipToBytes(permissionSummary(role), 16 * 1024),
     state: stateName(role.state),
     last_modified_at: iso(role.lastModifiedTime),
   });
   return newResource(CUSTOM_ROLE, role.id, {
     displayName: role.spec?.name || role.id,
-    description: clip(role.spec?.description ?? "", 2048),
+    description: clipToBytes(role.spec?.description ?? "", 2048),
     profile: details,
     status: resourceStatus(role.state),
     createdAt: role.createdTime,
@@ -77,13 +78,13 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
     },
 
     async grant(ctx, principal, entitlement) {
-      const roleId = memberOf(entitlement);
+      const roleId = roleOfMemberEntitlement(entitlement);
       const role = await orUndefinedIfMissing(account.client.getCustomRole(roleId, { signal: ctx.signal }));
       if (!role) throw new ConnectorError(Code.NotFound, `custom role ${roleId} not found`);
       const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean }>(ctx, account, {
         describe: `grant custom role ${role.spec?.name || roleId}`,
         read: async () => {
-          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "custom roles");
+          const p = await readPrincipal(ctx, account, principal.id!, "custom roles");
           if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
           return p;
         },
@@ -104,11 +105,11 @@ export function createCustomRoleSyncer(account: TemporalAccount): ResourceSyncer
 
     async revoke(ctx, grant) {
       refuseImmutable(grant);
-      const roleId = memberOf(grant.entitlement!);
+      const roleId = roleOfMemberEntitlement(grant.entitlement!);
       const principalId = grant.principal!.id!;
       return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
         describe: `revoke custom role ${roleId} from ${principalId.resourceType} ${principalId.resource}`,
-        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "custom roles"),
+        read: () => readPrincipal(ctx, account, principalId, "custom roles"),
         version: (p) => p?.version ?? "",
         plan(p) {
           const held = p?.access?.accountAccess?.customRoles ?? [];
@@ -128,14 +129,12 @@ function memberEntitlement(resource: Resource): Entitlement {
     displayName: `${name} Custom Role Member`,
     description: `Has the ${name} custom role in Temporal Cloud`,
     purpose: "assignment",
-    grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+    grantableTo: [...PRINCIPAL_TYPES],
   });
 }
 
-/** GRANTEES are the principal types that hold custom roles. */
-const GRANTEES = ["user", "service-account", "group"] as const;
-
-function memberOf(entitlement: Entitlement): string {
+/** roleOfMemberEntitlement is the id of the custom role whose `member` entitlement a request names. */
+function roleOfMemberEntitlement(entitlement: Entitlement): string {
   const slug = slugOf(entitlement);
   if (slug !== MEMBER) throw invalidArgument(`custom roles have a single entitlement "${MEMBER}", not "${slug}"`);
   return entitlement.resource!.id!.resource;
@@ -143,11 +142,9 @@ function memberOf(entitlement: Entitlement): string {
 
 /** refuseUnchangeable: custom roles need an account-scoped principal whose role we may rewrite. */
 function refuseUnchangeable(p: Principal): void {
-  if (p.type === "service-account" && p.scopedNamespace) {
+  if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) {
     throw failedPrecondition(`${p.label} is namespace-scoped; custom roles can only be held by users, groups and account-scoped service accounts`);
   }
-  const role = roleOfPrincipal(p);
-  if (role === AccountAccess_Role.OWNER || role === AccountAccess_Role.FINANCE_ADMIN) {
-    throw failedPrecondition(`${p.label} holds the ${roleName(role)} role, which this connector never rewrites: ${role === AccountAccess_Role.OWNER ? OWNER_REASON : FINANCE_ADMIN_REASON}`);
-  }
+  const role = roleInfo(roleOfPrincipal(p));
+  if (role?.neverProvisioned) throw failedPrecondition(`${p.label} holds the ${role.displayName} role, which this connector never rewrites: ${role.neverProvisioned}`);
 }

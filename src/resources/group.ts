@@ -9,7 +9,7 @@ import type { UserGroup, UserGroupMember } from "../gen/temporal/api/cloud/ident
 import { MEMBER } from "./access-grant.js";
 import { ROWS_PER_PAGE } from "./access-index.js";
 import { TemporalApiError } from "../temporal/errors.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clipToBytes, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { refuseImmutable } from "./immutable.js";
 import { GROUP, USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -26,7 +26,7 @@ export function groupResource(group: UserGroup): Resource {
     email: spec?.groupType.case === "googleGroup" ? spec.groupType.value.emailAddress : undefined,
     idp_id: spec?.groupType.case === "scimGroup" ? spec.groupType.value.idpId : undefined,
     account_role: accountAccess ? roleSlug(accountAccess.role) : undefined,
-    custom_roles: clip(accountAccess?.customRoles.join(",") ?? "", 4096),
+    custom_roles: clipToBytes(accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(group.state),
     last_modified_at: iso(group.lastModifiedTime),
   });
@@ -111,7 +111,7 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
 
     /** grant adds a user to a Cloud group; Google and SCIM groups are managed by their IdP. */
     async grant(ctx, principal, entitlement) {
-      const groupId = memberSlugOf(entitlement);
+      const groupId = groupOfMemberEntitlement(entitlement);
       const group = await cloudGroup(ctx, groupId);
       if (!group) throw new ConnectorError(Code.NotFound, `group ${groupId} not found`);
       const userId = principal.id!;
@@ -133,7 +133,7 @@ export function createGroupSyncer(account: TemporalAccount): ResourceSyncer {
 
     async revoke(ctx, grant) {
       refuseImmutable(grant);
-      const groupId = memberSlugOf(grant.entitlement!);
+      const groupId = groupOfMemberEntitlement(grant.entitlement!);
       const userId = grant.principal!.id!;
       const group = await cloudGroup(ctx, groupId);
       if (!group || userId.resourceType !== USER.id || !(await isMember(ctx, groupId, userId.resource))) return { alreadyRevoked: true };
@@ -199,7 +199,8 @@ function memberCursor(cursor: Cursor | undefined): { group: string; token: strin
   return { group: c.group, token: c.token };
 }
 
-function memberSlugOf(entitlement: Entitlement): string {
+/** groupOfMemberEntitlement is the id of the group whose `member` entitlement a request names. */
+function groupOfMemberEntitlement(entitlement: Entitlement): string {
   const slug = slugOf(entitlement);
   if (slug !== MEMBER) throw invalidArgument(`groups have a single entitlement "${MEMBER}", not "${slug}"`);
   return entitlement.resource!.id!.resource;

@@ -6,9 +6,9 @@ import type { Cursor } from "../connector/page-token.js";
 import { lazily, type CallContext, type ListPage, type ResourceSyncer } from "../connector/resource-syncer.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
-import { accessIndex, buildAccessIndexAhead, groupedRowsPage, INHERITED_REASON, NAMESPACE_SA_PERMISSION_REASON, rowsPage, type NamespaceRow } from "./access-index.js";
+import { accessIndex, buildAccessIndexAhead, groupedRowsPage, rowsPage, type NamespaceRow } from "./access-index.js";
 import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
-import { GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "./resource-types.js";
+import { ACCOUNT_ROLE, GROUP, NAMESPACE, PRINCIPAL_TYPES, SERVICE_ACCOUNT, USER, type PrincipalTypeId } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 import { refuseImmutable } from "./immutable.js";
 import { namespacePermission, readPrincipal, roleName, roleOfPrincipal, writeNamespaceAccess, type Principal } from "./principals.js";
@@ -34,6 +34,12 @@ export function namespaceResource(ns: Namespace): Resource {
     annotations: [v1Identifier(`namespace:${ns.namespace}`)],
   });
 }
+
+/** INHERITED_REASON: owners' and admins' admin on every namespace comes with their role. */
+const INHERITED_REASON = "owners and admins are namespace admins on every namespace through their account role";
+
+/** NAMESPACE_SCOPED_REASON: a namespace-scoped service account's permission comes with its scope. */
+const NAMESPACE_SCOPED_REASON = "a namespace-scoped service account always has a permission on its own namespace; grant another level or delete the service account";
 
 /**
  * The namespace grants of a call outside a sync come from the per-namespace assignment endpoints
@@ -62,7 +68,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     switch (PHASES[phase]) {
       case "users": {
         const res = await account.client.listUserNamespaceAssignments(ns, page, opts);
-        rows = res.items.flatMap((a) => row("user", a.id, a.inheritedAccess, a.namespaceAccess?.permission));
+        rows = res.items.flatMap((a) => row(USER.id, a.id, a.inheritedAccess, a.namespaceAccess?.permission));
         nextToken = res.nextPageToken;
         break;
       }
@@ -71,20 +77,20 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
         // Assignment rows do not say whether a service account is namespace-scoped; the list does.
         const scoped = res.items.length === 0 ? new Set<string>() : await namespaceScopedIds(ctx);
         rows = res.items.flatMap((a) =>
-          row("service-account", a.id, a.inheritedAccess, a.namespaceAccess?.permission).map((r) => (scoped.has(a.id) ? { ...r, immutable: NAMESPACE_SA_PERMISSION_REASON } : r)),
+          row(SERVICE_ACCOUNT.id, a.id, a.inheritedAccess, a.namespaceAccess?.permission).map((r) => (scoped.has(a.id) ? { ...r, namespaceScoped: true } : r)),
         );
         nextToken = res.nextPageToken;
         break;
       }
       case "groups": {
         const res = await account.client.listUserGroupNamespaceAssignments(ns, page, opts);
-        rows = res.items.flatMap((a) => row("group", a.id, a.inheritedAccess, a.namespaceAccess?.permission));
+        rows = res.items.flatMap((a) => row(GROUP.id, a.id, a.inheritedAccess, a.namespaceAccess?.permission));
         nextToken = res.nextPageToken;
         break;
       }
       case "inherited": {
         const accountId = await account.accountId();
-        rows = (["owner", "admin"] as const).map((slug) => ({ principalType: "account-role", principalId: accountRoleId(accountId, slug), permission: "admin", immutable: INHERITED_REASON }));
+        rows = (["owner", "admin"] as const).map((slug) => ({ principalType: ACCOUNT_ROLE.id, principalId: accountRoleId(accountId, slug), permission: "admin" }));
         break;
       }
     }
@@ -133,14 +139,14 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       const outcome = await readModifyWrite<Principal, { principal: Principal; alreadyExists?: boolean; replaced?: PermissionSlug }>(ctx, account, {
         describe: `grant ${what}`,
         read: async () => {
-          const p = await readPrincipal(ctx, account, principal.id!, GRANTEES, "namespace permissions");
+          const p = await readPrincipal(ctx, account, principal.id!, "namespace permissions");
           if (!p) throw new ConnectorError(Code.NotFound, `${principal.id!.resourceType} ${principal.id!.resource} not found`);
           return p;
         },
         version: (p) => p.version,
         plan(p) {
           refuseAdminEverywhere(p, ns);
-          if (p.type === "service-account" && p.scopedNamespace && p.scopedNamespace !== ns) {
+          if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace && p.scopedNamespace !== ns) {
             throw failedPrecondition(`${p.label} is scoped to namespace ${p.scopedNamespace}; only its permission on ${p.scopedNamespace} can change`);
           }
           const current = namespacePermission(p, ns);
@@ -150,7 +156,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
         },
       });
       const p = outcome.principal;
-      const grant = namespaceGrant(ns, { principalType: p.type, principalId: p.id, permission: slug, immutable: p.type === "service-account" && p.scopedNamespace ? NAMESPACE_SA_PERMISSION_REASON : undefined });
+      const grant = namespaceGrant(ns, { principalType: p.type, principalId: p.id, permission: slug, namespaceScoped: p.type === SERVICE_ACCOUNT.id && p.scopedNamespace !== undefined });
       return {
         grants: [grant],
         alreadyExists: outcome.alreadyExists,
@@ -164,10 +170,10 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
       const slug = permissionSlugOf(grant.entitlement!);
       const principalId = grant.principal!.id!;
       refuseImmutable(grant);
-      if (principalId.resourceType === "account-role") throw failedPrecondition(`${INHERITED_REASON}: change the principal's account role instead`);
+      if (principalId.resourceType === ACCOUNT_ROLE.id) throw failedPrecondition(`${INHERITED_REASON}: change the principal's account role instead`);
       return readModifyWrite<Principal | undefined, { alreadyRevoked: boolean }>(ctx, account, {
         describe: `revoke namespace permission ${grant.entitlement!.id} from ${principalId.resourceType} ${principalId.resource}`,
-        read: () => readPrincipal(ctx, account, principalId, GRANTEES, "namespace permissions"),
+        read: () => readPrincipal(ctx, account, principalId, "namespace permissions"),
         version: (p) => p?.version ?? "",
         plan(p) {
           // Revoking what is not held (another level, or nothing) changes nothing.
@@ -177,7 +183,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
             }
             return { result: { alreadyRevoked: true } };
           }
-          if (p.type === "service-account" && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SA_PERMISSION_REASON}`);
+          if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SCOPED_REASON}`);
           return { write: writeNamespaceAccess(account, p, ns, undefined), result: { alreadyRevoked: false } };
         },
       });
@@ -193,18 +199,18 @@ function namespaceEntitlements(resource: Resource): Entitlement[] {
       displayName: `Namespace ${ns} ${p.displayName}`,
       description: `Access to ${ns} namespace in Temporal Cloud`,
       purpose: "permission",
-      grantableTo: [USER, SERVICE_ACCOUNT, GROUP],
+      grantableTo: [...PRINCIPAL_TYPES],
       annotations: [v1Identifier(entitlementId(resource.id!, p.slug))],
     }),
   );
 }
 
-/** GRANTEES are the principal types that can hold namespace permissions. */
-const GRANTEES = ["user", "service-account", "group"] as const;
-
 /** namespaceGrant builds the grant of a namespace permission, as a sync would list it. */
 function namespaceGrant(ns: string, row: NamespaceRow): Grant {
-  return accessGrant(resourceId(NAMESPACE.id, ns), row.permission, row, (userId) => `grant:namespace:${ns}:${row.permission}:${userId}`);
+  return accessGrant(resourceId(NAMESPACE.id, ns), row.permission, row, {
+    immutable: row.principalType === ACCOUNT_ROLE.id ? INHERITED_REASON : row.namespaceScoped ? NAMESPACE_SCOPED_REASON : undefined,
+    v1Id: (userId) => `grant:namespace:${ns}:${row.permission}:${userId}`,
+  });
 }
 
 function permissionSlugOf(entitlement: Entitlement): PermissionSlug {
@@ -222,7 +228,7 @@ function refuseAdminEverywhere(p: Principal, ns: string): void {
 }
 
 /** row makes the access row of an assignment; rows inherited from an account role are left out. */
-function row(principalType: "user" | "service-account" | "group", principalId: string, inherited: boolean, permission: number | undefined): NamespaceRow[] {
+function row(principalType: PrincipalTypeId, principalId: string, inherited: boolean, permission: number | undefined): NamespaceRow[] {
   const slug = permission === undefined ? undefined : permissionSlug(permission);
   return inherited || !slug ? [] : [{ principalType, principalId, permission: slug }];
 }

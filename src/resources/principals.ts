@@ -18,40 +18,38 @@ import {
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import type { WriteOptions } from "../temporal/client.js";
 import { orUndefinedIfMissing } from "./common.js";
+import { GROUP, PRINCIPAL_TYPES, SERVICE_ACCOUNT, USER, type PrincipalTypeId } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
-import { groupSource, ROLES, type GroupSource } from "./temporal-access.js";
+import { groupSource, roleInfo, type GroupSource } from "./temporal-access.js";
 
 /** Principal is a user, service account or group read fresh from Temporal Cloud for a write. */
 export type Principal =
-  | { type: "user"; id: string; version: string; label: string; access: Access | undefined; user: User }
-  | { type: "service-account"; id: string; version: string; label: string; access: Access | undefined; scopedNamespace?: string; serviceAccount: ServiceAccount }
-  | { type: "group"; id: string; version: string; label: string; access: Access | undefined; source: GroupSource; group: UserGroup };
+  | { type: typeof USER.id; id: string; version: string; label: string; access: Access | undefined; user: User }
+  | { type: typeof SERVICE_ACCOUNT.id; id: string; version: string; label: string; access: Access | undefined; scopedNamespace?: string; serviceAccount: ServiceAccount }
+  | { type: typeof GROUP.id; id: string; version: string; label: string; access: Access | undefined; source: GroupSource; group: UserGroup };
 
-/** PrincipalType is the resource type of a principal. */
-export type PrincipalType = Principal["type"];
+/** isPrincipalType tells the resource types that hold access (PRINCIPAL_TYPES). */
+export function isPrincipalType(type: string): type is PrincipalTypeId {
+  return PRINCIPAL_TYPES.some((t) => t.id === type);
+}
 
 /**
- * readPrincipal reads the principal a provisioning request names, refusing resource types that
- * cannot hold the entitlement. It resolves to undefined when the principal does not exist.
+ * readPrincipal reads the principal a provisioning request names (`what` names the access, for
+ * the message refusing a resource type that cannot hold it). It resolves to undefined when the
+ * principal does not exist.
  */
-export async function readPrincipal(
-  ctx: CallContext,
-  account: TemporalAccount,
-  id: ResourceId,
-  accepted: readonly PrincipalType[],
-  what: string,
-): Promise<Principal | undefined> {
-  const type = id.resourceType as PrincipalType;
-  if (!accepted.includes(type)) {
-    throw invalidArgument(`${what} can be granted to ${accepted.join(", ")} principals, not to "${id.resourceType}"`);
+export async function readPrincipal(ctx: CallContext, account: TemporalAccount, id: ResourceId, what: string): Promise<Principal | undefined> {
+  const type = id.resourceType;
+  if (!isPrincipalType(type)) {
+    throw invalidArgument(`${what} can be granted to ${PRINCIPAL_TYPES.map((t) => t.id).join(", ")} principals, not to "${type}"`);
   }
   const opts = { signal: ctx.signal };
   switch (type) {
-    case "user": {
+    case USER.id: {
       const user = await orUndefinedIfMissing(account.client.getUser(id.resource, opts));
       return user && { type, id: user.id, version: user.resourceVersion, label: `user ${user.spec?.email || user.id}`, access: user.spec?.access, user };
     }
-    case "service-account": {
+    case SERVICE_ACCOUNT.id: {
       const sa = await orUndefinedIfMissing(account.client.getServiceAccount(id.resource, opts));
       return (
         sa && {
@@ -65,7 +63,7 @@ export async function readPrincipal(
         }
       );
     }
-    case "group": {
+    case GROUP.id: {
       const group = await orUndefinedIfMissing(account.client.getUserGroup(id.resource, opts));
       return group && { type, id: group.id, version: group.resourceVersion, label: `group ${group.spec?.displayName || group.id}`, access: group.spec?.access, source: groupSource(group), group };
     }
@@ -74,18 +72,18 @@ export async function readPrincipal(
 
 /** roleOfPrincipal is the principal's built-in account role; namespace-scoped service accounts are always Read. */
 export function roleOfPrincipal(p: Principal): AccountAccess_Role {
-  if (p.type === "service-account" && p.scopedNamespace) return AccountAccess_Role.READ;
+  if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) return AccountAccess_Role.READ;
   return p.access?.accountAccess?.role ?? AccountAccess_Role.UNSPECIFIED;
 }
 
 /** roleName is a role's display name for messages. */
 export function roleName(role: AccountAccess_Role): string {
-  return ROLES.find((r) => r.role === role)?.displayName ?? "no account role";
+  return roleInfo(role)?.displayName ?? "no account role";
 }
 
 /** namespacePermission is the principal's explicit permission on a namespace, if any. */
 export function namespacePermission(p: Principal, namespace: string): NamespaceAccess_Permission | undefined {
-  if (p.type === "service-account" && p.scopedNamespace) {
+  if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) {
     return p.scopedNamespace === namespace ? p.serviceAccount.spec?.namespaceScopedAccess?.access?.permission : undefined;
   }
   return p.access?.namespaceAccesses[namespace]?.permission || undefined;
@@ -97,17 +95,17 @@ export function namespacePermission(p: Principal, namespace: string): NamespaceA
  */
 export function writeAccess(account: TemporalAccount, p: Principal, access: Access): (opts: WriteOptions) => Promise<AsyncOperation> {
   switch (p.type) {
-    case "user": {
+    case USER.id: {
       const spec = p.user.spec ? clone(UserSpecSchema, p.user.spec) : create(UserSpecSchema);
       spec.access = access;
       return (opts) => account.client.updateUser(p.id, spec, opts);
     }
-    case "service-account": {
+    case SERVICE_ACCOUNT.id: {
       const spec = p.serviceAccount.spec ? clone(ServiceAccountSpecSchema, p.serviceAccount.spec) : create(ServiceAccountSpecSchema);
       spec.access = access;
       return (opts) => account.client.updateServiceAccount(p.id, spec, opts);
     }
-    case "group": {
+    case GROUP.id: {
       const spec = p.group.spec ? clone(UserGroupSpecSchema, p.group.spec) : create(UserGroupSpecSchema);
       spec.access = access;
       return (opts) => account.client.updateUserGroup(p.id, spec, opts);
@@ -131,11 +129,11 @@ export function withAccountAccess(access: Access | undefined, change: { role?: A
 export function writeNamespaceAccess(account: TemporalAccount, p: Principal, namespace: string, permission: NamespaceAccess_Permission | undefined): (opts: WriteOptions) => Promise<AsyncOperation> {
   const access = permission === undefined ? undefined : create(NamespaceAccessSchema, { permission });
   switch (p.type) {
-    case "user":
+    case USER.id:
       return (opts) => account.client.setUserNamespaceAccess(namespace, p.id, access, opts);
-    case "service-account":
+    case SERVICE_ACCOUNT.id:
       return (opts) => account.client.setServiceAccountNamespaceAccess(namespace, p.id, access, opts);
-    case "group":
+    case GROUP.id:
       return (opts) => account.client.setUserGroupNamespaceAccess(namespace, p.id, access, opts);
   }
 }

@@ -1,11 +1,19 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
 import { ResourceTypeSchema, ResourceType_Trait, SkipEntitlementsAndGrantsSchema, type ResourceType } from "../connector/c1.js";
 
-// Resource type ids and display names are a wire contract (compatibility.md): never change them.
+// Resource type ids and display names are a wire contract (docs/compatibility.md): never change them.
+
+/** TypeOf is a resource type whose id is known to the compiler, so that code names ids by their constant. */
+export type TypeOf<Id extends string> = ResourceType & { readonly id: Id };
+
+/** resourceType declares a resource type; its id keeps its literal type (USER.id is "user"). */
+function resourceType<const Id extends string>(init: MessageInitShape<typeof ResourceTypeSchema> & { id: Id }): TypeOf<Id> {
+  return create(ResourceTypeSchema, init) as TypeOf<Id>;
+}
 
 /** USER is a human member of the Temporal Cloud account. */
-export const USER: ResourceType = create(ResourceTypeSchema, {
+export const USER = resourceType({
   id: "user",
   displayName: "User",
   traits: [ResourceType_Trait.USER],
@@ -15,7 +23,7 @@ export const USER: ResourceType = create(ResourceTypeSchema, {
 });
 
 /** SERVICE_ACCOUNT is a non-human identity that authenticates with API keys. */
-export const SERVICE_ACCOUNT: ResourceType = create(ResourceTypeSchema, {
+export const SERVICE_ACCOUNT = resourceType({
   id: "service-account",
   displayName: "Service Account",
   traits: [ResourceType_Trait.USER],
@@ -24,14 +32,14 @@ export const SERVICE_ACCOUNT: ResourceType = create(ResourceTypeSchema, {
 });
 
 /** NAMESPACE carries the admin, write and read permissions. */
-export const NAMESPACE: ResourceType = create(ResourceTypeSchema, {
+export const NAMESPACE = resourceType({
   id: "namespace",
   displayName: "Namespace",
   description: "A Temporal Cloud namespace; principals hold admin, write or read on it.",
 });
 
 /** ACCOUNT_ROLE is one of the six built-in account roles. */
-export const ACCOUNT_ROLE: ResourceType = create(ResourceTypeSchema, {
+export const ACCOUNT_ROLE = resourceType({
   id: "account-role",
   displayName: "Account Role",
   traits: [ResourceType_Trait.ROLE],
@@ -39,7 +47,7 @@ export const ACCOUNT_ROLE: ResourceType = create(ResourceTypeSchema, {
 });
 
 /** GROUP is a user group (Google, SCIM or Cloud). */
-export const GROUP: ResourceType = create(ResourceTypeSchema, {
+export const GROUP = resourceType({
   id: "group",
   displayName: "Group",
   traits: [ResourceType_Trait.GROUP],
@@ -47,7 +55,7 @@ export const GROUP: ResourceType = create(ResourceTypeSchema, {
 });
 
 /** CUSTOM_ROLE is a set of permissions granted on top of a built-in account role. */
-export const CUSTOM_ROLE: ResourceType = create(ResourceTypeSchema, {
+export const CUSTOM_ROLE = resourceType({
   id: "custom-role",
   displayName: "Custom Role",
   traits: [ResourceType_Trait.ROLE],
@@ -55,10 +63,16 @@ export const CUSTOM_ROLE: ResourceType = create(ResourceTypeSchema, {
 });
 
 /** API_KEY is a bearer credential of a user or service account. */
-export const API_KEY: ResourceType = create(ResourceTypeSchema, {
+export const API_KEY = resourceType({
   id: "api-key",
   displayName: "API Key",
   traits: [ResourceType_Trait.SECRET],
   description: "An API key: the credential a user or service account uses to reach Temporal Cloud.",
   annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
 });
+
+/** PRINCIPAL_TYPES are the types that hold access: namespace permissions, account roles, custom roles. */
+export const PRINCIPAL_TYPES = [USER, SERVICE_ACCOUNT, GROUP] as const;
+
+/** PrincipalTypeId is the id of a principal type. */
+export type PrincipalTypeId = (typeof PRINCIPAL_TYPES)[number]["id"];

@@ -3,7 +3,7 @@ import { UserTraitSchema, UserTrait_AccountType, type Resource } from "../connec
 import { newResource } from "../connector/ids.js";
 import type { ResourceSyncer } from "../connector/resource-syncer.js";
 import type { ServiceAccount } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { clip, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clipToBytes, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { SERVICE_ACCOUNT } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
 import { permissionSlug, roleSlug } from "./temporal-access.js";
@@ -21,14 +21,14 @@ export function serviceAccountResource(sa: ServiceAccount): Resource {
     namespace_permission: scoped?.access ? permissionSlug(scoped.access.permission) : undefined,
     // Namespace-scoped service accounts always have the Read account role.
     account_role: scoped ? "read" : spec?.access?.accountAccess ? roleSlug(spec.access.accountAccess.role) : undefined,
-    custom_roles: clip(spec?.access?.accountAccess?.customRoles.join(",") ?? "", 4096),
+    custom_roles: clipToBytes(spec?.access?.accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(sa.state),
     last_modified_at: iso(sa.lastModifiedTime),
   });
   return newResource(SERVICE_ACCOUNT, sa.id, {
     // compatibility.md: the name, or the id when the name is empty.
     displayName: spec?.name || sa.id,
-    description: clip(spec?.description ?? "", 2048),
+    description: clipToBytes(spec?.description ?? "", 2048),
     profile: details,
     status,
     createdAt: sa.createdTime,

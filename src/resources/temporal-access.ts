@@ -3,15 +3,43 @@ import { AccountAccess_Role, NamespaceAccess_Permission, type UserGroup } from "
 /** RoleSlug names a built-in account role in ids (compatibility.md: `<account id>-<role>`). */
 export type RoleSlug = "owner" | "admin" | "developer" | "finance-admin" | "read" | "metrics-read";
 
+/** RoleInfo describes a built-in account role. */
+export interface RoleInfo {
+  slug: RoleSlug;
+  role: AccountAccess_Role;
+  /** Its name in ids and displays (docs/compatibility.md). */
+  displayName: string;
+  summary: string;
+  /** Why the connector never grants, revokes or overwrites the role, when it never does. */
+  neverProvisioned?: string;
+}
+
 /** ROLES lists the account roles in the order we present them, with their contract names. */
-export const ROLES: readonly { slug: RoleSlug; role: AccountAccess_Role; displayName: string; summary: string }[] = [
-  { slug: "owner", role: AccountAccess_Role.OWNER, displayName: "Account Owner", summary: "Full control of the account, including billing and its owners; namespace admin everywhere." },
+export const ROLES: readonly RoleInfo[] = [
+  {
+    slug: "owner",
+    role: AccountAccess_Role.OWNER,
+    displayName: "Account Owner",
+    summary: "Full control of the account, including billing and its owners; namespace admin everywhere.",
+    neverProvisioned: "the Account Owner role can only be changed by Temporal Support",
+  },
   { slug: "admin", role: AccountAccess_Role.ADMIN, displayName: "Account Admin", summary: "Manages users, groups, service accounts and namespaces; namespace admin everywhere." },
   { slug: "developer", role: AccountAccess_Role.DEVELOPER, displayName: "Account Developer", summary: "Creates namespaces and administers the ones it creates." },
-  { slug: "finance-admin", role: AccountAccess_Role.FINANCE_ADMIN, displayName: "Account Finance Admin", summary: "Manages billing and usage; no namespace access." },
+  {
+    slug: "finance-admin",
+    role: AccountAccess_Role.FINANCE_ADMIN,
+    displayName: "Account Finance Admin",
+    summary: "Manages billing and usage; no namespace access.",
+    neverProvisioned: "the Finance Admin role can only be assigned by an Account Owner",
+  },
   { slug: "read", role: AccountAccess_Role.READ, displayName: "Account Read", summary: "Reads account settings; namespace access only where granted." },
   { slug: "metrics-read", role: AccountAccess_Role.METRICS_READ, displayName: "Account Metrics Read", summary: "Reads account metrics only." },
 ];
+
+/** roleInfo describes a role by slug or Temporal value; undefined for ROLE_UNSPECIFIED and unknown values. */
+export function roleInfo(role: RoleSlug | AccountAccess_Role): RoleInfo | undefined {
+  return ROLES.find((r) => r.slug === role || r.role === role);
+}
 
 /** roleSlug returns the slug of a built-in role, or undefined for ROLE_UNSPECIFIED and unknown values. */
 export function roleSlug(role: AccountAccess_Role): RoleSlug | undefined {

@@ -8,12 +8,11 @@ import type { CallContext, ResourceSyncer } from "../connector/resource-syncer.j
 import { AccountAccess_Role, type User } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "../temporal/errors.js";
-import { OWNER_REASON } from "./access-index.js";
-import { clip, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
+import { clipToBytes, iso, isNotFound, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { readModifyWrite } from "./read-modify-write.js";
 import { USER } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
-import { roleOf, roleSlug } from "./temporal-access.js";
+import { roleInfo, roleOf, roleSlug } from "./temporal-access.js";
 
 /**
  * userStatus says whether a user can sign in. An open invitation is ENABLED (the user can accept
@@ -45,7 +44,7 @@ export function userResource(user: User, now = new Date()): Resource {
     user_id: user.id,
     email,
     account_role: access?.accountAccess ? roleSlug(access.accountAccess.role) : undefined,
-    custom_roles: clip(access?.accountAccess?.customRoles.join(",") ?? "", 4096),
+    custom_roles: clipToBytes(access?.accountAccess?.customRoles.join(",") ?? "", 4096),
     state: stateName(user.state),
     invitation_status: invitationStatus(user, now),
     invitation_expires_at: iso(user.invitation?.expiredTime),
@@ -117,7 +116,7 @@ export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
         plan(user) {
           if (!user) return { result: { notFound: true } };
           if (user.spec?.access?.accountAccess?.role === AccountAccess_Role.OWNER) {
-            throw failedPrecondition(`user ${user.spec.email} is an Account Owner: ${OWNER_REASON}`);
+            throw failedPrecondition(`user ${user.spec.email} is an Account Owner: ${roleInfo("owner")!.neverProvisioned}`);
           }
           return { write: (opts) => account.client.deleteUser(user.id, opts), result: { notFound: false } };
         },

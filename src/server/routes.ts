@@ -198,10 +198,10 @@ export function callInterceptor(connector: Connector, log: Logger): Interceptor 
 const MAX_ERROR_MESSAGE_CHARS = 1024;
 
 /**
- * clip bounds a message and makes it well-formed UTF-16: JSON input can carry lone surrogates,
- * which the grpc-message encoder (encodeURIComponent) throws on.
+ * statusMessage bounds a status message and makes it well-formed UTF-16: JSON input can carry
+ * lone surrogates, which the grpc-message encoder (encodeURIComponent) throws on.
  */
-function clip(message: string): string {
+function statusMessage(message: string): string {
   const short = message.length <= MAX_ERROR_MESSAGE_CHARS ? message : `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (message truncated)`;
   return short.toWellFormed();
 }
@@ -219,7 +219,7 @@ export function isUnreadableRequest(message: string): boolean {
 function toConnectError(err: unknown, connector: Connector): ConnectError {
   if (err instanceof ConnectError) {
     const code = err.code === Code.Internal && isUnreadableRequest(err.rawMessage) ? Code.InvalidArgument : err.code;
-    const message = clip(err.rawMessage);
+    const message = statusMessage(err.rawMessage);
     if (code === err.code && message === err.rawMessage) return err;
     const rewritten = new ConnectError(message, code, err.metadata, undefined, err.cause);
     rewritten.details = err.details;
@@ -233,7 +233,7 @@ function toConnectError(err: unknown, connector: Connector): ConnectError {
     retryAfterMs === undefined
       ? []
       : [{ desc: RateLimitDescriptionSchema, value: { status: RateLimitDescription_Status.OVERLIMIT, remaining: 0n, resetAt: timestampFromMs(Date.now() + retryAfterMs) } }];
-  return new ConnectError(clip(known.message), CONNECT_CODES[known.code], undefined, details, err);
+  return new ConnectError(statusMessage(known.message), CONNECT_CODES[known.code], undefined, details, err);
 }
 
 /** CONNECT_CODES maps the core's status codes to connect-es's (both are the gRPC codes). */
