@@ -14,7 +14,7 @@ import { ACCOUNT_ROLE, GROUP, SERVICE_ACCOUNT, USER } from "./resource-types.js"
 import type { TemporalAccount } from "./temporal-account.js";
 import { accountRoleId, parseAccountRoleId, roleOf, roleSlug, ROLES, type RoleSlug } from "./temporal-access.js";
 
-/** immutableReason explains why a role is never provisioned (compatibility.md: synced only). */
+/** immutableReason explains why a role is never provisioned (docs/compatibility.md, "Immutable roles": synced only). */
 function immutableReason(slug: RoleSlug): string | undefined {
   return slug === "owner" ? OWNER_REASON : slug === "finance-admin" ? FINANCE_ADMIN_REASON : undefined;
 }

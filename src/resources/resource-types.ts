@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
 import { ResourceTypeSchema, ResourceType_Trait, SkipEntitlementsAndGrantsSchema, type ResourceType } from "../connector/c1.js";
 
-// Resource type ids and display names are a wire contract (compatibility.md): never change them.
+// Resource type ids and display names are a wire contract (docs/compatibility.md, "Resource types"): never change them.
 
 /** USER is a human member of the Temporal Cloud account. */
 export const USER: ResourceType = create(ResourceTypeSchema, {

@@ -170,7 +170,7 @@ describe("provisioning namespace permissions and account roles", () => {
       expect(stack.simulator.store.userGroups.get(G.finance)!.spec!.access!.accountAccess!.role).toBe(Role.READ);
       await p.revoke(`account-role:acme7-read:member:group:${G.finance}`);
       expect(stack.simulator.store.userGroups.get(G.finance)!.spec!.access!.accountAccess?.role ?? Role.UNSPECIFIED).toBe(Role.UNSPECIFIED);
-      // compatibility.md: an id ending in "-<account id>" means Admin.
+      // docs/compatibility.md, "Legacy account-role ids": an id ending in "-<account id>" means Admin.
       const legacy = await p.grant("account-role:anything-acme7:member", `user:${U.judy}`);
       expect(legacy.grants[0]!.id).toBe(`account-role:acme7-admin:member:user:${U.judy}`);
       expect(user(U.judy).spec!.access!.accountAccess!.role).toBe(Role.ADMIN);
