@@ -335,7 +335,7 @@ describe("c1z file of the demo account", () => {
     const admins = grant(`account-role:acme7-admin:member:group:${G.admins}`);
     expect(admins.expansion?.entitlementIds).toEqual([`group:${G.admins}:member`]);
     const owner = grant(`account-role:acme7-owner:member:user:${U.alice}`);
-    expect(findAnnotation(owner.grant.annotations, GrantImmutableSchema)).toBeDefined();
+    expect(findAnnotation(owner.grant.annotations, GrantImmutableSchema)?.metadata).toEqual({ reason: "the Account Owner role can only be changed by Temporal Support" });
     expect(owner.grant.principal?.id).toMatchObject({ resourceType: "user", resource: U.alice });
     expect(grant(`namespace:${NS.analytics}:admin:account-role:acme7-owner`).expansion?.entitlementIds).toEqual(["account-role:acme7-owner:member"]);
   });
