@@ -16,7 +16,7 @@ const C1Z3_MAGIC = Buffer.from("C1Z3\0", "latin1");
 export interface WriteC1zOptions {
   /**
    * zstd level. The SDK writes its default (≈ 3); anything up to 19 keeps the window far
-   * below the 128 MiB readers accept (c1z-and-daemon.md §1.2).
+   * below the 128 MiB readers accept (docs/c1z-format.md, "Reader limits").
    */
   compressionLevel?: number;
   /** Aborts the write; the target is then left as it was. */

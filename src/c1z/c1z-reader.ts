@@ -138,7 +138,7 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
   };
 }
 
-/** pickSync chooses the sync baton's list commands show (c1z-and-daemon.md §1.5). */
+/** pickSync chooses the sync baton's list commands show (docs/c1z-format.md, "Which sync readers show"). */
 function pickSync(rows: SyncRunRow[]): SyncRun | undefined {
   const runs = rows.map((r) => ({ syncId: r.sync_id, startedAt: r.started_at, endedAt: r.ended_at, syncType: r.sync_type ?? "full" }));
   // ended_at is text in one layout, so text order is time order, as in the SDK's ORDER BY.

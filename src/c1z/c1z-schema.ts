@@ -1,6 +1,6 @@
 /**
  * C1Z_SCHEMA is the SQLite schema of a v1 c1z, statement by statement, exactly as the baton SDK
- * creates it (c1z-and-daemon.md §1.3): the same `v1_*` tables, column names, declared types,
+ * creates it (docs/c1z-format.md, "SQLite schema"): the same `v1_*` tables, column names, declared types,
  * defaults and index names, in the SDK's creation order (sync_runs before grants). Readers run
  * their own `CREATE … IF NOT EXISTS` and migrations on every open, so anything that differs —
  * a column type, a missing default — breaks their queries. No triggers or views: newer SDKs

@@ -80,7 +80,7 @@ export interface C1zWriter extends SyncStore {
 
 /**
  * createC1zWriter starts a full sync run in a working copy of the target c1z (or a fresh
- * database) with the exact v1 c1z schema (c1z-and-daemon.md §1.3, §1.7): a `full` sync-run row
+ * database) with the exact v1 c1z schema (docs/c1z-format.md, "SQLite schema" and "Rows"): a `full` sync-run row
  * with `supports_diff` and `grants_backfilled` set, so readers never backfill; every `data`
  * column a binary c1.connector.v2 message; GrantExpandable moved from a grant's annotations to
  * its `expansion` column. Like the SDK, finishing keeps the newest `keepSyncs` full syncs of
@@ -229,7 +229,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
       ensureOpen();
       const owner = grant.entitlement?.resource?.id;
       const principal = grant.principal?.id;
-      // Readers dereference both without nil checks (§1.7); the Go store refuses such grants too.
+      // Readers dereference both without nil checks (docs/c1z-format.md, "Rows"); the Go store refuses such grants too.
       if (!grant.entitlement?.id || !owner || !principal) throw new Error(`grant ${grant.id} lacks its entitlement or principal identity`);
       const { data, expansion } = splitExpansion(grant);
       insertGrant.run(
@@ -278,7 +278,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
         db.exec("commit");
         if (removeOldSyncs(db, keepSyncs) > 0) db.exec("vacuum");
         // A no-op in rollback-journal mode; kept so that the published file is self-contained
-        // even if the journal mode is ever changed to WAL (§1.2: no pending -wal).
+        // even if the journal mode is ever changed to WAL (docs/c1z-format.md, "Reader limits": no pending -wal).
         db.pragma("wal_checkpoint(TRUNCATE)");
         db.close();
         await writeC1zEnvelope(databasePath, options.path, { compressionLevel: options.compressionLevel, signal });
@@ -297,7 +297,7 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
 /**
  * openWorkingDatabase creates the SQLite database a sync writes into: the schema and the
  * unfinished sync-run row, with `supports_diff` and `grants_backfilled` set so that readers
- * never backfill the expansion column (c1z-and-daemon.md §1.3, §1.5).
+ * never backfill the expansion column (docs/c1z-format.md, "Sync runs and cleanup").
  */
 function openWorkingDatabase(path: string, syncId: string, startedAt: string): Database.Database {
   const db = new Database(path);
@@ -327,7 +327,7 @@ function openWorkingDatabase(path: string, syncId: string, startedAt: string): D
 const SYNC_TABLES = ["v1_resource_types", "v1_resources", "v1_entitlements", "v1_grants", "v1_assets", "v1_connector_sessions", "v1_sync_runs"];
 
 /**
- * removeOldSyncs is the SDK's cleanup (c1z-and-daemon.md §1.5): it keeps the newest `keep`
+ * removeOldSyncs is the SDK's cleanup (docs/c1z-format.md, "Sync runs and cleanup"): it keeps the newest `keep`
  * finished full syncs, deletes older full syncs and the partial syncs that ended before the
  * oldest one kept, and leaves unfinished syncs alone. Returns how many syncs it deleted.
  */

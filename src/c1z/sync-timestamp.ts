@@ -3,7 +3,7 @@
  * c1z: Go's layout "2006-01-02 15:04:05.999999999" — local wall-clock time, no zone, the
  * fraction's trailing zeros trimmed (and the dot too when nothing is left). Readers scan these
  * columns into times and fail on any other shape, which breaks every `baton` command
- * (c1z-and-daemon.md §1.5).
+ * (docs/c1z-format.md, "Timestamps").
  */
 export function formatSyncTimestamp(date: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");

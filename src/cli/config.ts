@@ -1,7 +1,7 @@
 /**
  * Configuration is declared once, as data: flags, BATON_* environment variables, --help, the
  * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
- * and meanings of the official connector's settings are a contract (compatibility.md).
+ * and meanings of the official connector's settings are a contract (docs/compatibility.md, "Configuration").
  */
 import { DEFAULT_API_VERSION } from "../temporal/transport.js";
 

@@ -16,7 +16,7 @@ import type { C1zReader } from "../c1z/c1z-reader.js";
 import { CommandError } from "./command-error.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 
-/** ProvisioningAction is one of baton's one-shot provisioning flags (c1z-and-daemon.md §4). */
+/** ProvisioningAction is one of baton's one-shot provisioning flags (docs/baton-protocol.md, "One-shot CLI mode"). */
 export type ProvisioningAction =
   | { kind: "grant"; entitlementId: string; principalId: string; principalType: string }
   | { kind: "revoke"; grantId: string }
@@ -87,11 +87,11 @@ export interface PreparedCall {
 }
 
 /**
- * prepareProvisioningCall builds the request the way the baton Go CLI does (baton-protocol.md
- * §5.10–§5.12): it reads the stored entitlement, resources and grant from the sync file and
- * sends them whole — the entitlement's resource replaced by the full stored resource, the full
- * stored principal, the stored grant's annotations on a revoke. An id the file does not hold is
- * a CommandError that says to run a sync first.
+ * prepareProvisioningCall builds the request the way the baton Go CLI does (docs/baton-protocol.md,
+ * "Provisioning requests"): it reads the stored entitlement, resources and grant from the sync file
+ * and sends them whole — the entitlement's resource replaced by the full stored resource, the full
+ * stored principal, the stored grant's annotations on a revoke. An id the file does not hold is a
+ * CommandError that says to run a sync first.
  */
 export function prepareProvisioningCall(action: ProvisioningAction, reader: C1zReader | undefined, file: string): PreparedCall {
   const notFound = (what: string) => new CommandError(`${what} not found in ${file}; run a sync first`);

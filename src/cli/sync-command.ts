@@ -26,7 +26,7 @@ export interface SyncCommandDeps {
 /**
  * runSyncCommand is `temporalcloud-connector sync`: baton's one-shot mode. Without an action
  * flag it runs a full sync into --file; with one of the provisioning flags it performs that one
- * action with what --file holds instead (c1z-and-daemon.md §4). Either way the connector is
+ * action with what --file holds instead (docs/baton-protocol.md, "One-shot CLI mode"). Either way the connector is
  * served in process on a loopback port and driven over gRPC, as baton drives its
  * `_connector-service` child, so the one-shot mode exercises the same protocol path as
  * ConductorOne. SIGINT/SIGTERM abort cleanly: temporary files go, --file stays as it was, and

@@ -18,7 +18,7 @@ import {
 import { invalidArgument } from "./errors.js";
 import { messageMaker } from "../codec/codecs.js";
 
-// The identifier formulas below are a wire contract (compatibility.md): existing access reviews
+// The identifier formulas below are a wire contract (docs/compatibility.md, "Identifier formulas"): existing access reviews
 // and policies are keyed on them, so they never change.
 
 /** entitlementId is `<resource type>:<resource id>:<slug>`, a plain join with no escaping. */

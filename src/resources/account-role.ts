@@ -17,7 +17,7 @@ import { accountRoleId, parseAccountRoleId, roleInfo, roleOf, roleSlug, ROLES, t
 /** NAMESPACE_SCOPED_REASON: the role a namespace-scoped service account holds comes with its scope. */
 const NAMESPACE_SCOPED_REASON = "namespace-scoped service accounts always have the Read account role";
 
-/** immutableReason explains why a role is never provisioned (docs/compatibility.md: synced only). */
+/** immutableReason explains why a role is never provisioned (docs/compatibility.md, "Immutable roles": synced only). */
 function immutableReason(slug: RoleSlug): string | undefined {
   return roleInfo(slug)?.neverProvisioned;
 }

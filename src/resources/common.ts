@@ -57,13 +57,15 @@ export function resourceStatus(state: ResourceState, details?: string): Status {
   return newStatus(status, clipToBytes(details ?? (status === Status_ResourceStatus.ENABLED ? "" : stateName(state)), 1024));
 }
 
-/** clipToBytes shortens text to a byte budget (protocol limits are in UTF-8 bytes). */
+/** clipToBytes shortens text to a byte budget (protocol limits are in UTF-8 bytes), marking the cut with "...". */
 export function clipToBytes(text: string, maxBytes: number): string {
   // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are clearly short enough without measuring.
   if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return text;
-  let out = text;
-  while (Buffer.byteLength(out) > maxBytes - 3) out = out.slice(0, -1);
-  return `${out}...`;
+  const bytes = Buffer.from(text, "utf8");
+  let end = maxBytes - 3;
+  // Never cut inside a character: back up to the start of the one the cut would split.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return `${bytes.subarray(0, end).toString("utf8")}...`;
 }
 
 /** isNotFound tells whether an upstream call failed because the object does not exist. */

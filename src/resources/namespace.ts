@@ -191,7 +191,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
   };
 }
 
-/** namespaceEntitlements are the admin, write and read permissions of a namespace (compatibility.md). */
+/** namespaceEntitlements are the admin, write and read permissions of a namespace (docs/compatibility.md, "Entitlements"). */
 function namespaceEntitlements(resource: Resource): Entitlement[] {
   const ns = resource.id!.resource;
   return PERMISSIONS.map((p) =>

@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { annotation } from "../connector/annotations.js";
 import { ResourceTypeSchema, ResourceType_Trait, SkipEntitlementsAndGrantsSchema, type ResourceType } from "../connector/c1.js";
 
-// Resource type ids and display names are a wire contract (docs/compatibility.md): never change them.
+// Resource type ids and display names are a wire contract (docs/compatibility.md, "Resource types"): never change them.
 
 /** TypeOf is a resource type whose id is known to the compiler, so that code names ids by their constant. */
 export type TypeOf<Id extends string> = ResourceType & { readonly id: Id };

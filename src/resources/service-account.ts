@@ -26,7 +26,7 @@ export function serviceAccountResource(sa: ServiceAccount): Resource {
     last_modified_at: iso(sa.lastModifiedTime),
   });
   return newResource(SERVICE_ACCOUNT, sa.id, {
-    // compatibility.md: the name, or the id when the name is empty.
+    // docs/compatibility.md, "Resource types": the name, or the id when the name is empty.
     displayName: spec?.name || sa.id,
     description: clipToBytes(spec?.description ?? "", 2048),
     profile: details,

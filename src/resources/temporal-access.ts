@@ -1,6 +1,6 @@
 import { AccountAccess_Role, NamespaceAccess_Permission, type UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 
-/** RoleSlug names a built-in account role in ids (compatibility.md: `<account id>-<role>`). */
+/** RoleSlug names a built-in account role in ids (docs/compatibility.md, "Account roles": `<account id>-<role>`). */
 export type RoleSlug = "owner" | "admin" | "developer" | "finance-admin" | "read" | "metrics-read";
 
 /** RoleInfo describes a built-in account role. */
@@ -58,7 +58,7 @@ export function accountRoleId(accountId: string, slug: RoleSlug): string {
 
 /**
  * parseAccountRoleId reads an account-role resource id back. Besides `<account id>-<role>` it
- * accepts the legacy form `<anything>-<account id>`, which meant Admin (compatibility.md).
+ * accepts the legacy form `<anything>-<account id>`, which meant Admin (docs/compatibility.md, "Legacy account-role ids").
  */
 export function parseAccountRoleId(id: string, accountId: string): RoleSlug | undefined {
   const prefix = `${accountId}-`;

@@ -65,7 +65,7 @@ export interface RoutesOptions {
  */
 export function createRoutes({ connector, health, log }: RoutesOptions): (router: ConnectRouter) => void {
   const info = (ctx: HandlerContext): CallInfo => ({ signal: ctx.signal, log });
-  // The Go SDK answers these when the feature is off or absent (baton-protocol.md §2.1, §5.8).
+  // The Go SDK answers these when the feature is off or absent (docs/baton-protocol.md, "Services").
   const provisioningOff = () => new ConnectError("provisioning is not enabled", Code.FailedPrecondition);
   const unsupported = (what: string) => () => {
     throw connector.provisioning ? new ConnectError(`${what} is not supported by this connector`, Code.Unimplemented) : provisioningOff();

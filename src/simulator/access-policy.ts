@@ -11,7 +11,7 @@ import { failedPrecondition, invalidArgument, permissionDenied } from "./api-err
 import type { Caller } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
-/** OWNER_ROLE_MESSAGE is the refusal for any API change to the Account Owner role (reference §3.6). */
+/** OWNER_ROLE_MESSAGE is the refusal for any API change to the Account Owner role (docs/temporal-cloud-api.md, "Refused mutations"). */
 export const OWNER_ROLE_MESSAGE = "changes to the Account Owner role must be made through Temporal Support";
 
 /** roleOf returns the built-in account role in an access (UNSPECIFIED when absent). */
@@ -36,7 +36,7 @@ export function permissionOf(access: NamespaceAccess | undefined): NamespaceAcce
 
 /**
  * callerRoles returns the caller's account roles: its own and, for a user, those of its groups
- * (a user's effective access is the most permissive of its own and its groups', reference §3.7).
+ * (a user's effective access is the most permissive of its own and its groups', docs/temporal-cloud-api.md, "Namespace access and inherited access").
  */
 export function callerRoles(store: SimulatorStore, caller: Caller): AccountAccess_Role[] {
   if (caller.kind === "serviceAccount") {
@@ -98,13 +98,13 @@ export function validatePermission(permission: NamespaceAccess_Permission, what:
 
 /**
  * normalizeAccess validates the access of a Create* or Update* request against the refusals
- * of reference §3.6 and returns what the API stores:
+ * of docs/temporal-cloud-api.md, "Refused mutations", and returns what the API stores:
  * - setting or removing ROLE_OWNER is FAILED_PRECONDITION;
  * - newly assigning ROLE_FINANCE_ADMIN is PERMISSION_DENIED unless the caller is an owner;
  * - custom roles need a built-in role and must exist; they are de-duplicated and sorted (set semantics);
  * - namespaces must exist with a specified permission;
  * - namespace accesses of ADMIN/OWNER principals are silently dropped, as once observed
- *   (reference §3.6, TF #197; uncertain whether the API now rejects them instead).
+ *   (docs/temporal-cloud-api.md, "Refused mutations"; uncertain whether the API now rejects them instead).
  */
 export function normalizeAccess(
   store: SimulatorStore,
@@ -127,7 +127,7 @@ export function normalizeAccess(
   }
   const customRoles = Array.from(new Set(access?.accountAccess?.customRoles ?? [])).sort();
   if (customRoles.length > 0 && role === AccountAccess_Role.UNSPECIFIED) {
-    // (uncertain, reference §3.6) server-side enforcement is not documented; the CLI refuses it.
+    // (uncertain, docs/temporal-cloud-api.md, "Refused mutations") server-side enforcement is not documented; the CLI refuses it.
     throw invalidArgument("custom roles require a built-in account role");
   }
   for (const id of customRoles) {

@@ -25,7 +25,7 @@ export type GrpcCode = (typeof Code)[keyof typeof Code];
 
 /**
  * httpStatusFromCode maps a gRPC code to the HTTP status stock grpc-gateway v2 uses
- * (reference §4.6): FAILED_PRECONDITION is 400, not 412, and 409 means ALREADY_EXISTS/ABORTED.
+ * (docs/temporal-cloud-api.md, "Errors"): FAILED_PRECONDITION is 400, not 412, and 409 means ALREADY_EXISTS/ABORTED.
  */
 export function httpStatusFromCode(code: GrpcCode): number {
   switch (code) {

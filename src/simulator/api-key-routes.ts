@@ -29,7 +29,7 @@ import {
 } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
-/** MAX_API_KEY_LIFETIME_MS is the longest allowed expiry: 2 years (reference §3.6). */
+/** MAX_API_KEY_LIFETIME_MS is the longest allowed expiry: 2 years (docs/temporal-cloud-api.md, "Refused mutations"). */
 export const MAX_API_KEY_LIFETIME_MS = 2 * 366 * 24 * 60 * 60 * 1000;
 
 const API_KEYS_TAG = "api-keys";
@@ -53,7 +53,7 @@ export function isApiKeyExpired(key: ApiKey, now: number): boolean {
 }
 
 /**
- * requireKeyManager checks who may manage keys of an owner (reference §1.1 *): everyone their
+ * requireKeyManager checks who may manage keys of an owner (docs/temporal-cloud-api.md, "Who may call what"): everyone their
  * own keys, Global Admins and Owners every key, Namespace Admins the keys of namespace-scoped
  * service accounts of their namespace.
  */
@@ -102,7 +102,7 @@ export const apiKeyRoutes: Route[] = [
       const request = parse(ctx, GetApiKeysRequestSchema);
       const size = resolvePageSize(request.pageSize);
       const after = decodePageToken(API_KEYS_TAG, request.pageToken);
-      // Callers other than admins and owners only ever see their own keys (reference §3.3).
+      // Callers other than admins and owners only ever see their own keys (docs/temporal-cloud-api.md, "Filters").
       const onlyOwner = isAccountAdmin(store, caller) ? "" : callerId(caller);
       const now = store.now();
       const page = store.apiKeys.page(after, size, (key) => {
@@ -151,7 +151,7 @@ export const apiKeyRoutes: Route[] = [
           throw invalidArgument(`spec.ownerType does not match owner ${ownerId}`);
         }
         if (isUser && ownerId !== callerId(caller)) {
-          // (inferred, reference §3.6) user-owned keys can only be created by that user.
+          // (inferred, docs/temporal-cloud-api.md, "Refused mutations") user-owned keys can only be created by that user.
           throw permissionDenied("permission denied: API keys of a user can only be created by that user");
         }
         requireKeyManager(store, caller, spec, "creating");

@@ -157,7 +157,7 @@ export function createAsyncOperations(options: AsyncOperationsOptions): AsyncOpe
       if (requestedId !== "") {
         const existing = entries.get(requestedId);
         if (existing !== undefined) {
-          // (uncertain, reference §3.5) same id + same request replays the operation unchanged.
+          // (uncertain, docs/temporal-cloud-api.md, "Async operations") same id + same request replays the operation unchanged.
           if (existing.route === route && existing.schema === schema && equals(schema, existing.request as never, request)) {
             return existing;
           }
@@ -165,7 +165,7 @@ export function createAsyncOperations(options: AsyncOperationsOptions): AsyncOpe
         }
       }
       const prepared = prepare();
-      // (uncertain, reference §3.5) the limit's error is undocumented; RESOURCE_EXHAUSTED is plausible.
+      // (uncertain, docs/temporal-cloud-api.md, "Async operations") the limit's error is undocumented; RESOURCE_EXHAUSTED is plausible.
       if (pending.length >= maxConcurrent) {
         throw new ApiError(
           Code.RESOURCE_EXHAUSTED,

@@ -19,7 +19,7 @@ import type { SimulatorStore } from "./simulator-store.js";
 
 const CUSTOM_ROLES_TAG = "custom-roles";
 
-/** ACTION_PATTERN is the shape of custom-role action strings, e.g. "cloud.namespace.get" (reference §3.8). */
+/** ACTION_PATTERN is the shape of custom-role action strings, e.g. "cloud.namespace.get" (docs/temporal-cloud-api.md, "Custom roles"). */
 const ACTION_PATTERN = /^cloud\.[a-z]+\.[A-Za-z]+$/;
 
 function validateCustomRoleSpec(store: SimulatorStore, spec: CustomRoleSpec | undefined): CustomRoleSpec {
@@ -33,7 +33,7 @@ function validateCustomRoleSpec(store: SimulatorStore, spec: CustomRoleSpec | un
   if (permissions.length === 0) throw invalidArgument("spec.permissions must not be empty");
   permissions.forEach((permission, i) => {
     const resources = permission.resources;
-    // (uncertain, reference §3.8) the accepted resourceType set is undocumented; any lower-case word.
+    // (uncertain, docs/temporal-cloud-api.md, "Custom roles") the accepted resourceType set is undocumented; any lower-case word.
     if (resources === undefined || !/^[a-z][a-z_]*$/.test(resources.resourceType)) {
       throw invalidArgument(`spec.permissions[${i}].resources.resourceType must be a lower-case type such as "namespace"`);
     }
@@ -72,7 +72,7 @@ export const customRoleRoutes: Route[] = [
     name: "GetCustomRoles",
     cacheable: true,
     handle(ctx) {
-      // (uncertain, reference §1.1) who may read custom roles; every principal may here.
+      // (uncertain, docs/temporal-cloud-api.md, "Who may call what") who may read custom roles; every principal may here.
       const request = parse(ctx, GetCustomRolesRequestSchema);
       const size = resolvePageSize(request.pageSize);
       const page = ctx.store.customRoles.page(decodePageToken(CUSTOM_ROLES_TAG, request.pageToken), size, (r) => r);
@@ -131,7 +131,7 @@ export const customRoleRoutes: Route[] = [
         requireVersion(role, request.resourceVersion);
         const holders = principalsWithRole(store, role.id);
         if (holders > 0) {
-          // (uncertain, reference §3.8) deleting an attached role is undocumented; refused here.
+          // (uncertain, docs/temporal-cloud-api.md, "Custom roles") deleting an attached role is undocumented; refused here.
           throw failedPrecondition(`custom role ${role.id} is still assigned to ${holders} principal(s)`);
         }
         return {

@@ -37,7 +37,7 @@ const principalNames: Record<PrincipalKind, string> = {
  * changes exactly one namespace access of the principal; an empty access or
  * PERMISSION_UNSPECIFIED removes it. A namespace-scoped service account can only change the
  * permission on its own namespace. Principals whose account role is OWNER or ADMIN are refused
- * because that role already grants Namespace Admin everywhere (reference §3.7).
+ * because that role already grants Namespace Admin everywhere (docs/temporal-cloud-api.md, "Namespace access and inherited access").
  */
 export function submitNamespaceAccess<Desc extends DescMessage>(
   ctx: RouteContext,

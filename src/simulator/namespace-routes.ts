@@ -30,7 +30,7 @@ const ADMIN = create(NamespaceAccessSchema, { permission: NamespaceAccess_Permis
 /**
  * namespaceAccessOf returns how a principal with `access` reaches `namespace`: through an
  * OWNER/ADMIN account role (inherited, PERMISSION_ADMIN), through an explicit entry, or not.
- * Access through a user's groups is not considered ((uncertain) reference §3.7: the proto ties
+ * Access through a user's groups is not considered ((uncertain) docs/temporal-cloud-api.md, "Namespace access and inherited access": the proto ties
  * inheritedAccess to account roles only).
  */
 function namespaceAccessOf(
@@ -45,7 +45,7 @@ function namespaceAccessOf(
 /**
  * namespaceRoutes are the namespace reads and the three namespace-assignment lists. Rows
  * carry the principal's current resourceVersion so a client can call Set*NamespaceAccess
- * straight from a row; lists are ordered by principal id ((uncertain) reference §3.2).
+ * straight from a row; lists are ordered by principal id ((uncertain) docs/temporal-cloud-api.md, "Pagination").
  */
 export const namespaceRoutes: Route[] = [
   {

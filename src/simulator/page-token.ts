@@ -1,6 +1,6 @@
 import { invalidArgument } from "./api-error.js";
 
-/** DEFAULT_PAGE_SIZE is the page size of every list call that does not ask for one (reference §3.2). */
+/** DEFAULT_PAGE_SIZE is the page size of every list call that does not ask for one (docs/temporal-cloud-api.md, "Pagination"). */
 export const DEFAULT_PAGE_SIZE = 100;
 
 /** MAX_PAGE_SIZE is the largest page size the API accepts; larger values are refused. */

@@ -70,7 +70,7 @@ function setQueryValue(
   const [segment, ...rest] = path;
   if (segment === undefined) return;
   const field = findField(desc, segment);
-  // Unknown query keys are silently ignored, as by the stock gateway (reference §4.5).
+  // Unknown query keys are silently ignored, as by the stock gateway (docs/temporal-cloud-api.md, "Query parameters").
   if (field === undefined || pathFields.has(field)) return;
   if (rest.length > 0) {
     if (field.fieldKind !== "message") return;

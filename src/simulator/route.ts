@@ -75,10 +75,10 @@ export function found<T>(resource: T | undefined, what: string, id: string): T {
 
 /**
  * requireVersion throws INVALID_ARGUMENT "resource version mismatch" unless the request
- * carries the resource's current version. A missing version is a mismatch too (reference §3.4).
+ * carries the resource's current version. A missing version is a mismatch too (docs/temporal-cloud-api.md, "resourceVersion").
  */
 export function requireVersion(resource: { resourceVersion: string }, requested: string): void {
-  // (uncertain, reference §3.4) the exact code for a stale version is unknown; INVALID_ARGUMENT as suggested.
+  // (uncertain, docs/temporal-cloud-api.md, "resourceVersion") the exact code for a stale version is unknown; INVALID_ARGUMENT as suggested.
   if (requested !== resource.resourceVersion) {
     throw invalidArgument(
       requested === ""
@@ -88,7 +88,7 @@ export function requireVersion(resource: { resourceVersion: string }, requested:
   }
 }
 
-/** nothingToChange is the INVALID_ARGUMENT error for an update that would change nothing (reference §3.6). */
+/** nothingToChange is the INVALID_ARGUMENT error for an update that would change nothing (docs/temporal-cloud-api.md, "Refused mutations"). */
 export function nothingToChange(): Error {
   return invalidArgument("nothing to change");
 }

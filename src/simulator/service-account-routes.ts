@@ -47,7 +47,7 @@ function hasContent(access: Access | undefined): boolean {
 /**
  * requireServiceAccountManager checks who may create, change or delete a service account:
  * Global Admins and Owners for account-scoped ones, Namespace Admins of its namespace for
- * namespace-scoped ones (reference §1.1 †).
+ * namespace-scoped ones (docs/temporal-cloud-api.md, "Who may call what").
  */
 function requireServiceAccountManager(store: SimulatorStore, caller: Caller, spec: ServiceAccountSpec): void {
   const scoped = spec.namespaceScopedAccess;
@@ -59,10 +59,10 @@ function requireServiceAccountManager(store: SimulatorStore, caller: Caller, spe
 }
 
 /**
- * normalizeServiceAccountSpec validates a Create/UpdateServiceAccount spec (reference §3.6,
- * §3.9) and returns what the API stores: exactly one of access and namespaceScopedAccess, no
- * custom roles on namespace-scoped accounts, an immutable scope and namespace, a name unique
- * among service accounts.
+ * normalizeServiceAccountSpec validates a Create/UpdateServiceAccount spec
+ * (docs/temporal-cloud-api.md, "Refused mutations" and "Service accounts") and returns what the API
+ * stores: exactly one of access and namespaceScopedAccess, no custom roles on namespace-scoped
+ * accounts, an immutable scope and namespace, a name unique among service accounts.
  */
 function normalizeServiceAccountSpec(
   store: SimulatorStore,
@@ -82,7 +82,7 @@ function normalizeServiceAccountSpec(
   }
   for (const other of store.serviceAccounts.values()) {
     if (name !== "" && other.id !== previous?.id && other.spec?.name === name) {
-      // (inferred, reference §3.6) names are unique among active service accounts.
+      // (inferred, docs/temporal-cloud-api.md, "Refused mutations") names are unique among active service accounts.
       throw alreadyExists(`a service account named ${name} already exists`);
     }
   }
@@ -231,7 +231,7 @@ export const serviceAccountRoutes: Route[] = [
         requireVersion(serviceAccount, request.resourceVersion);
         return {
           target: { kind: "serviceAccount", id, state: ResourceState.DELETING },
-          // Deleting a service account deletes its API keys (reference §3.9).
+          // Deleting a service account deletes its API keys (docs/temporal-cloud-api.md, "Service accounts").
           apply: () => store.deleteServiceAccount(id),
         };
       });

@@ -132,7 +132,7 @@ const BAD_GATEWAY_HTML =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
   "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
 const VERSION_HEADER = "temporal-cloud-api-version";
-// Semver releases of cloud-api and the older dated form (reference §4.2).
+// Semver releases of cloud-api and the older dated form (docs/temporal-cloud-api.md, "Version header").
 const VERSION_PATTERN = /^(v\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}-\d{2})$/;
 
 interface Reply {
@@ -158,7 +158,7 @@ function errorReply(error: ApiError, reword: ((message: string) => string) | und
 function rateLimitMessage(caller: Caller): string {
   const [type, id] =
     caller.kind === "user" ? ["user", caller.user.id] : ["serviceaccount", caller.serviceAccount.id];
-  // The wording observed in production (reference §4.6, TF #142).
+  // The wording observed in production (docs/temporal-cloud-api.md, "Errors").
   return `rate limit exceeded for principal type=${type}, id=${id}, please retry later.`;
 }
 
@@ -173,7 +173,7 @@ function faultReply(fault: Extract<Fault, { kind: "status" }>, caller: Caller): 
     case 429:
       return statusReply(Code.RESOURCE_EXHAUSTED, rateLimitMessage(caller), 429, fault.retryAfterSeconds);
     case 502:
-      // A load balancer answers 502 itself, so the body is not a Status (reference §4.6: tolerate non-JSON).
+      // A load balancer answers 502 itself, so the body is not a Status (docs/temporal-cloud-api.md, "Errors": tolerate non-JSON).
       return {
         status: 502,
         body: BAD_GATEWAY_HTML,
@@ -270,7 +270,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const caller = authenticate(store, req.headers.authorization);
       const version = req.headers[VERSION_HEADER];
       if (typeof version === "string" && version !== "" && !VERSION_PATTERN.test(version)) {
-        // (uncertain, reference §4.2) unknown versions; refusing anything but the two known forms.
+        // (uncertain, docs/temporal-cloud-api.md, "Version header") unknown versions; refusing anything but the two known forms.
         throw invalidArgument(`unsupported ${VERSION_HEADER} header value ${JSON.stringify(version)}`);
       }
       const body = route.method === "POST" ? parseJsonBody(bodyText) : undefined;

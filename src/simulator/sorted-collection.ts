@@ -80,7 +80,7 @@ export function createSortedCollection<T>(keyOf: (item: T) => string): SortedCol
         lastKey = keys[index];
       }
     }
-    // Look ahead for one more match so that the last page carries no token (reference §3.2).
+    // Look ahead for one more match so that the last page carries no token (docs/temporal-cloud-api.md, "Pagination").
     for (; index < all.length; index++) {
       if (select(all[index] as T) !== undefined) return { rows, nextKey: lastKey };
     }

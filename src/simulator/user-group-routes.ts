@@ -68,7 +68,7 @@ function normalizeGroupSpec(
   }
   const previousType = previous?.spec?.groupType;
   if (previousType !== undefined) {
-    // (inferred, reference §3.6) the group type is immutable, as are the Google address and the SCIM IdP id.
+    // (inferred, docs/temporal-cloud-api.md, "Refused mutations") the group type is immutable, as are the Google address and the SCIM IdP id.
     if (previousType.case !== groupType.case) throw invalidArgument("the type of a user group cannot be changed");
     if (previousType.case === "googleGroup" && groupType.case === "googleGroup") {
       if (previousType.value.emailAddress !== groupType.value.emailAddress) {
@@ -271,7 +271,7 @@ export const userGroupRoutes: Route[] = [
         const userId = memberUserId(request.memberId);
         found(store.users.get(userId), "user", userId);
         if (store.groupMembers(group.id)?.get(userId) !== undefined) {
-          // (uncertain, reference §3.11) ALREADY_EXISTS as suggested.
+          // (uncertain, docs/temporal-cloud-api.md, "User groups and members") ALREADY_EXISTS as suggested.
           throw alreadyExists(`user ${userId} is already a member of group ${group.id}`);
         }
         return {
@@ -298,7 +298,7 @@ export const userGroupRoutes: Route[] = [
         requireCloudGroup(group, "RemoveUserGroupMember");
         const userId = memberUserId(request.memberId);
         if (store.groupMembers(group.id)?.get(userId) === undefined) {
-          // (uncertain, reference §3.11) NOT_FOUND as suggested.
+          // (uncertain, docs/temporal-cloud-api.md, "User groups and members") NOT_FOUND as suggested.
           throw notFound(`user ${userId} is not a member of group ${group.id}`);
         }
         return {
@@ -321,7 +321,7 @@ export const userGroupRoutes: Route[] = [
       const members = found(ctx.store.groupMembers(request.groupId), "user group", request.groupId);
       const size = resolvePageSize(request.pageSize);
       const tag = `user-group-members:${request.groupId}`;
-      // (uncertain, reference §3.2) member order is undocumented; ascending user id.
+      // (uncertain, docs/temporal-cloud-api.md, "Pagination") member order is undocumented; ascending user id.
       const page = members.page(decodePageToken(tag, request.pageToken), size, (m) => m);
       return respond(GetUserGroupMembersResponseSchema, {
         members: page.rows,

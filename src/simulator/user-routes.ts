@@ -30,13 +30,13 @@ import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.
 import { found, nothingToChange, parse, requireVersion, respond, type Route } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
-/** INVITATION_LIFETIME_MS is how long an invitation stays open ((uncertain) reference §3.10; 7 days chosen). */
+/** INVITATION_LIFETIME_MS is how long an invitation stays open ((uncertain) docs/temporal-cloud-api.md, "Users and invitations"; 7 days chosen). */
 export const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * userHasNamespaceAccess reports whether a user appears under a namespace: with an explicit
  * access entry, or through the OWNER/ADMIN account role. Access through groups does not count
- * ((uncertain) reference §3.7: the proto mentions only account roles).
+ * ((uncertain) docs/temporal-cloud-api.md, "Namespace access and inherited access": the proto mentions only account roles).
  */
 export function userHasNamespaceAccess(user: User, namespace: string): boolean {
   const access = user.spec?.access;
@@ -65,7 +65,7 @@ export const userRoutes: Route[] = [
       const request = parse(ctx, GetUsersRequestSchema);
       const size = resolvePageSize(request.pageSize);
       const after = decodePageToken("users", request.pageToken);
-      // (uncertain, reference §3.3) case sensitivity of the email filter; addresses compare case-insensitively.
+      // (uncertain, docs/temporal-cloud-api.md, "Filters") case sensitivity of the email filter; addresses compare case-insensitively.
       const email = request.email.toLowerCase();
       const { namespace } = request;
       const page = ctx.store.users.page(after, size, (user) => {
@@ -102,7 +102,7 @@ export const userRoutes: Route[] = [
         const email = request.spec?.email.trim() ?? "";
         if (!isEmail(email)) throw invalidArgument("spec.email must be a valid email address");
         if (findUserByEmail(store, email) !== undefined) {
-          // (inferred, reference §3.6) an email belongs to one account: ALREADY_EXISTS.
+          // (inferred, docs/temporal-cloud-api.md, "Refused mutations") an email belongs to one account: ALREADY_EXISTS.
           throw alreadyExists(`a user with email ${email} already exists`);
         }
         const access = normalizeAccess(store, caller, request.spec?.access, undefined);
@@ -145,7 +145,7 @@ export const userRoutes: Route[] = [
         requireVersion(user, request.resourceVersion);
         const currentEmail = user.spec?.email ?? "";
         const email = request.spec?.email.trim() ?? "";
-        // (uncertain, reference §3.10) email mutability is undocumented; treated as immutable.
+        // (uncertain, docs/temporal-cloud-api.md, "Users and invitations") email mutability is undocumented; treated as immutable.
         if (email !== "" && email.toLowerCase() !== currentEmail.toLowerCase()) {
           throw invalidArgument("spec.email cannot be changed");
         }
@@ -178,7 +178,7 @@ export const userRoutes: Route[] = [
         const user = found(store.users.get(request.userId), "user", request.userId);
         requireVersion(user, request.resourceVersion);
         if (roleOf(user.spec?.access) === AccountAccess_Role.OWNER) {
-          // (uncertain, reference §3.6) FAILED_PRECONDITION or PERMISSION_DENIED; the former chosen.
+          // (uncertain, docs/temporal-cloud-api.md, "Refused mutations") FAILED_PRECONDITION or PERMISSION_DENIED; the former chosen.
           throw failedPrecondition(`the Account Owner cannot be deleted: ${OWNER_ROLE_MESSAGE}`);
         }
         return {

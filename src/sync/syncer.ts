@@ -82,13 +82,14 @@ export function newSyncId(): string {
 }
 
 /**
- * runSync performs a full sync the way the baton Go syncer drives a connector (baton-protocol.md
- * §5.1, §5.14): Validate; resource types; resources per type, then children; static
- * entitlements; entitlements and grants per resource honouring the skip annotations, or per type
- * for types marked TypeScopedEntitlements/TypeScopedGrants; Cleanup. Within each phase the
- * types are taken last-announced first, as the Go syncer's action stack takes them. Every call is
- * preceded by RateLimiterService/Do, as the Go client does. A GrantExpandable whose source is not
- * an entitlement of the grant's principal fails the sync, as it fails the Go syncer.
+ * runSync performs a full sync the way the baton Go syncer drives a connector
+ * (docs/baton-protocol.md, "Full sync call order" and "Type-scoped listing"): Validate; resource
+ * types; resources per type, then children; static entitlements; entitlements and grants per
+ * resource honouring the skip annotations, or per type for types marked
+ * TypeScopedEntitlements/TypeScopedGrants; Cleanup. Within each phase the types are taken
+ * last-announced first, as the Go syncer's action stack takes them. Every call is preceded by
+ * RateLimiterService/Do, as the Go client does. A GrantExpandable whose source is not an
+ * entitlement of the grant's principal fails the sync, as it fails the Go syncer.
  */
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const { store, signal } = options;

@@ -16,7 +16,7 @@ import { decodeC1z, type DecodedC1z } from "./decode-c1z.js";
 
 const { users: U, serviceAccounts: SA, groups: G, namespaces: NS } = DEMO_IDS;
 
-/** The v1 schema as c1z-and-daemon.md §1.3 lists it: [name, declared type, not null, default, pk]. */
+/** The v1 schema as docs/c1z-format.md, "SQLite schema", lists it: [name, declared type, not null, default, pk]. */
 const COLUMNS: Record<string, [string, string, number, string | null, number][]> = {
   v1_resource_types: [
     ["id", "integer", 0, null, 1],
@@ -90,7 +90,7 @@ const COLUMNS: Record<string, [string, string, number, string | null, number][]>
   ],
 };
 
-/** Indexes per table as §1.3 lists them: name → [unique, partial, columns]. */
+/** Indexes per table as docs/c1z-format.md, "SQLite schema", lists them: name → [unique, partial, columns]. */
 const INDEXES: Record<string, Record<string, [number, number, string[]]>> = {
   v1_resource_types: { idx_resource_types_external_sync_v1: [1, 0, ["external_id", "sync_id"]] },
   v1_resources: {
@@ -116,7 +116,7 @@ const INDEXES: Record<string, Record<string, [number, number, string[]]>> = {
   v1_connector_sessions: { idx_session_store_sync_key_v1: [1, 0, ["sync_id", "key"]] },
 };
 
-/** Go's "2006-01-02 15:04:05.999999999": trailing fraction zeros trimmed, no zone (§1.5). */
+/** Go's "2006-01-02 15:04:05.999999999": trailing fraction zeros trimmed, no zone (docs/c1z-format.md, "Timestamps"). */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{0,8}[1-9]))?$/;
 
 /** parseLocal reads the SDK's zone-less timestamp as local time, as the Go reader does. */
@@ -135,7 +135,7 @@ const withoutExpandable = (g: Grant): Grant => ({ ...g, annotations: g.annotatio
 /**
  * A sync of the demo account through the real stack (simulator, connector server, gRPC) into a
  * c1z, read back with nothing but zstd and SQLite: the file must be exactly what the baton
- * readers expect (c1z-and-daemon.md §1.2–§1.7) and hold exactly what the sync found.
+ * readers expect (docs/c1z-format.md) and hold exactly what the sync found.
  */
 describe("c1z file of the demo account", () => {
   let stack: Stack;
@@ -170,7 +170,7 @@ describe("c1z file of the demo account", () => {
 
   it("is a self-contained SQLite 3 database in rollback-journal mode, with no triggers or views", () => {
     expect(file.sqlite.subarray(0, 16).toString("latin1")).toBe("SQLite format 3\0");
-    // File format bytes 18 and 19 are 2 in WAL mode; the copy must need no -wal file (§1.2).
+    // File format bytes 18 and 19 are 2 in WAL mode; the copy must need no -wal file (docs/c1z-format.md, "Reader limits").
     expect([file.sqlite[18], file.sqlite[19]]).toEqual([1, 1]);
     expect(rows<{ integrity_check: string }>("pragma integrity_check")).toEqual([{ integrity_check: "ok" }]);
     expect(rows("select type, name from sqlite_master where type in ('trigger', 'view')")).toEqual([]);
@@ -312,7 +312,7 @@ describe("c1z file of the demo account", () => {
       expect(grant.id).toBe(row.external_id);
       expect([row.resource_type_id, row.resource_id, row.entitlement_id]).toEqual([grant.entitlement!.resource!.id!.resourceType, grant.entitlement!.resource!.id!.resource, grant.entitlement!.id]);
       expect([row.principal_resource_type_id, row.principal_resource_id]).toEqual([grant.principal!.id!.resourceType, grant.principal!.id!.resource]);
-      // Never in data (§1.3); in the expansion column instead, marked for the Go expander.
+      // Never in data (docs/c1z-format.md, "Rows"); in the expansion column instead, marked for the Go expander.
       expect(grant.annotations.some((a) => anyIs(a, GrantExpandableSchema)), row.external_id).toBe(false);
       expect(json(GrantSchema, grant)).toEqual(json(GrantSchema, withoutExpandable(want)));
       const wanted = findAnnotation(want.annotations, GrantExpandableSchema);
@@ -335,7 +335,7 @@ describe("c1z file of the demo account", () => {
     const admins = grant(`account-role:acme7-admin:member:group:${G.admins}`);
     expect(admins.expansion?.entitlementIds).toEqual([`group:${G.admins}:member`]);
     const owner = grant(`account-role:acme7-owner:member:user:${U.alice}`);
-    expect(findAnnotation(owner.grant.annotations, GrantImmutableSchema)).toBeDefined();
+    expect(findAnnotation(owner.grant.annotations, GrantImmutableSchema)?.metadata).toEqual({ reason: "the Account Owner role can only be changed by Temporal Support" });
     expect(owner.grant.principal?.id).toMatchObject({ resourceType: "user", resource: U.alice });
     expect(grant(`namespace:${NS.analytics}:admin:account-role:acme7-owner`).expansion?.entitlementIds).toEqual(["account-role:acme7-owner:member"]);
   });

@@ -41,13 +41,13 @@ const ALGORITHMS: Record<KeyAlgorithm, { generate: RsaHashedKeyGenParams | EcKey
   },
 };
 
-// The distinguished names baton-sdk's pkg/utls puts on its per-launch credentials (baton-protocol.md §6.2).
+// The distinguished names baton-sdk's pkg/utls puts on its per-launch credentials (docs/baton-protocol.md, "Process launch and TLS").
 const ORGANIZATION = "O=ConductorOne, OU=connector sdk, C=US, ST=OR, L=Portland";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * createTlsMaterial generates credentials the way baton-sdk does before it launches a connector
- * (baton-protocol.md §6.2): a self-signed CA ("c1-connector-ca", CA:true, keyCertSign), and a
+ * (docs/baton-protocol.md, "Process launch and TLS"): a self-signed CA ("c1-connector-ca", CA:true, keyCertSign), and a
  * server and a client certificate signed by it, each with its own key, IP SANs 127.0.0.1 and ::1,
  * ExtKeyUsage clientAuth+serverAuth, a random 128-bit serial. baton-sdk uses Ed25519 only; the
  * other algorithms prove that operators' own PKI works too.

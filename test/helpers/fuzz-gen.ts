@@ -31,7 +31,7 @@ export interface GenOptions {
   short?: boolean;
 }
 
-// Sizes around the protocol's limits (baton-protocol.md §3): 1024-byte ids, 2048/4096-byte
+// Sizes around the protocol's limits (docs/baton-protocol.md, "Field limits"): 1024-byte ids, 2048/4096-byte
 // descriptions, the 1 MiB page token, and whole messages near gRPC's 4 MiB default.
 const LONG_SIZES = [255, 1023, 1024, 1025, 2048, 2049, 4096, 4097, 65_536, 1_048_576, 1_048_577, 1_500_000, 2_000_000];
 const LONGEST = 5 * 1024 * 1024;

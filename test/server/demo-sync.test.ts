@@ -46,7 +46,7 @@ describe("full sync of the demo account", () => {
     return found;
   };
 
-  it("announces the resource types of compatibility.md plus groups, custom roles and API keys", () => {
+  it("announces the resource types of docs/compatibility.md plus groups, custom roles and API keys", () => {
     expect(store.resourceTypes.map((t) => [t.id, t.displayName, t.traits])).toEqual([
       ["account-role", "Account Role", [ResourceType_Trait.ROLE]],
       ["api-key", "API Key", [ResourceType_Trait.SECRET]],
@@ -94,7 +94,7 @@ describe("full sync of the demo account", () => {
         `service-account:${SA.paymentsWorker}=payments-worker`,
         `service-account:${SA.analyticsReader}=analytics-reader`,
         `service-account:${SA.legacyBatch}=legacy-batch`,
-        // No name: the id is shown (compatibility.md).
+        // No name: the id is shown (docs/compatibility.md, "Resource types").
         `service-account:${SA.unnamed}=${SA.unnamed}`,
         ...Object.entries(U).map(([name, id]) => `user:${id}=${name}@acme.example`),
       ].sort(),
@@ -150,7 +150,7 @@ describe("full sync of the demo account", () => {
     expect(store.resources.filter((r) => r.id!.resourceType === "api-key").every((r) => !JSON.stringify(r.profile).includes("tcsim-"))).toBe(true);
   });
 
-  it("offers the entitlements of compatibility.md, with immutable owner and finance-admin roles", () => {
+  it("offers the entitlements of docs/compatibility.md, with immutable owner and finance-admin roles", () => {
     const ns = Object.values(NS).flatMap((n) => ["admin", "write", "read"].map((p) => `namespace:${n}:${p}`));
     const roles = ["owner", "admin", "developer", "finance-admin", "read", "metrics-read"].map((r) => `account-role:acme7-${r}:member`);
     const groups = Object.values(G).map((g) => `group:${g}:member`);

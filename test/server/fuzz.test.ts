@@ -149,7 +149,7 @@ describe("fuzz: malformed input to every method (issue 7)", () => {
     console.log(lines.join("\n"));
   }
 
-  it("knows the protocol's field limits (baton-protocol.md §3) that oversized inputs go past", () => {
+  it("knows the protocol's field limits (docs/baton-protocol.md, 'Field limits') that oversized inputs go past", () => {
     const limits = (schema: DescMessage) => Object.fromEntries(limitedStringFields(schema).map((f) => [f.names, f.maxBytes]));
     expect(limits(ResourcesServiceListResourcesRequestSchema)).toMatchObject({ resource_type_id: 1024, "parent_resource_id.resource_type": 1024, "parent_resource_id.resource": 1024, page_token: 1_048_576, active_sync_id: 1024 });
     expect(limits(GrantsServiceListGrantsRequestSchema)).toMatchObject({ "resource.id.resource_type": 1024, "resource.id.resource": 1024, "resource.display_name": 1024, "resource.description": 2048, page_token: 1_048_576 });

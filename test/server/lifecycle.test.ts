@@ -59,6 +59,15 @@ async function upstreamInFlight(simulator: Simulator, n = 1): Promise<void> {
   await vi.waitFor(() => expect(simulator.stats.inFlight).toBeGreaterThanOrEqual(n), { timeout: 10_000, interval: 5 });
 }
 
+/**
+ * drained resolves once every reaction already queued has run: promise jobs, and the immediates
+ * the connector uses to let requests go out. Work that reacts to an event (a cancel, a value
+ * that has loaded) has then either started its next request or never will.
+ */
+async function drained(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** upstreamIdle waits until no upstream request is open any more (answered or abandoned). */
 async function upstreamIdle(simulator: Simulator): Promise<void> {
   await vi.waitFor(() => expect(simulator.stats.inFlight).toBe(0), { timeout: 10_000, interval: 5 });
@@ -268,7 +277,8 @@ describe("deadlines and cancellation reach the upstream requests", () => {
     ["outside a sync", ""],
     ["inside a sync (shared snapshot)", "2Qf0lUu7mG1Y0aCjcSk4nW1xZ2b"],
   ])("a cancelled ListGrants abandons the page in flight and asks for no more (%s)", async (_what, activeSyncId) => {
-    const stack = await stackOf({ account });
+    // No pacing: a request the connector starts is counted at once, never after a limiter's wait.
+    const stack = await stackOf({ account, connector: { rateLimit: 1_000_000 } });
     await stack.client.call(ConnectorService.method.validate, {}); // caches the account id
     stack.simulator.setLatency(LATENCY_MS);
     // As the first page of users is answered, every later request is made to hang for a minute,
@@ -286,10 +296,15 @@ describe("deadlines and cancellation reach the upstream requests", () => {
     const cancel = new AbortController();
     const call = stack.client.call(GrantsService.method.listGrants, { resource: readRole, activeSyncId }, cancel.signal);
     await vi.waitFor(() => expect(page2Asked).toBe(true), { timeout: 10_000, interval: 2 });
+    const { requests: started, retries } = stack.app.transport.stats;
     cancel.abort(); // page 2 is in flight
     await expectCode(call, grpc.status.CANCELLED);
-    await upstreamIdle(stack.simulator); // page 2 was abandoned, not awaited for its minute
-    await sleep(5 * LATENCY_MS); // time enough to ask for page 3, if anything still walked
+    // The connector saw the cancel: page 2 was abandoned, not awaited for its minute.
+    await upstreamIdle(stack.simulator);
+    await drained();
+    // Counted where requests start (and a retry where it is decided, before its backoff), so
+    // nothing started since is missed: no retry, no next page.
+    expect(stack.app.transport.stats).toMatchObject({ requests: started, retries });
     expect(stack.simulator.stats.requests).toBe(requestsWithPage2);
   });
 
@@ -306,7 +321,11 @@ describe("deadlines and cancellation reach the upstream requests", () => {
     await upstreamInFlight(stack.simulator); // GetAccount
     cancel.abort();
     await expectCode(call, grpc.status.CANCELLED);
-    await sleep(5 * LATENCY_MS);
+    // The account id loads on (it is shared on purpose); the moment it has, a call that missed
+    // its cancel would start the walk. The call awaited it first, so it reacts first.
+    expect(await stack.app.account.accountId()).toBe("gen42");
+    await drained();
+    expect(stack.app.transport.stats.requests).toBe(1); // GetAccount alone
     expect(stack.simulator.stats.byRoute.get("GetUsers") ?? 0).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerReflection as ServerReflectionV1, type ServerReflectionRequestSchema, type ServerReflectionResponse } from "../../src/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../src/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { CONNECTOR_SERVICES } from "../../src/server/routes.js";
+import { DEMO_IDS } from "../../src/simulator/index.js";
 import { bufCurl } from "../helpers/buf-curl.js";
 import { createTlsMaterial, type TlsMaterial } from "../helpers/certs.js";
 import { openBidiStream, type BidiStream } from "../helpers/grpc-streams.js";
@@ -79,7 +80,9 @@ describe.each(VERSIONS)("gRPC server reflection $version", ({ method }) => {
     const { names, registry } = descriptorsOf(await ask({ case: "fileByFilename", value: "c1/connector/v2/grant.proto" }));
     expect(names).toContain("c1/connector/v2/grant.proto");
     expect(names).toContain("google/protobuf/any.proto");
-    expect(registry.getService("c1.connector.v2.GrantsService")).toBeDefined();
+    expect(registry.getService("c1.connector.v2.GrantsService")?.methods.map((m) => [m.name, m.input.typeName, m.output.typeName])).toEqual([
+      ["ListGrants", "c1.connector.v2.GrantsServiceListGrantsRequest", "c1.connector.v2.GrantsServiceListGrantsResponse"],
+    ]);
   });
 
   it("finds the validate.rules extension by containing type and number", async () => {
@@ -105,11 +108,21 @@ describe.each(VERSIONS)("gRPC server reflection $version", ({ method }) => {
 /** ListResources of users through buf curl, which must resolve every annotation's type by reflection. */
 const LIST_USERS = ["-d", '{"resourceTypeId":"user"}'];
 
-/** userTraitsOf parses buf curl's JSON and returns the UserTrait annotations it resolved. */
+/** The demo account's users' addresses, sorted: `<name>@acme.example`. */
+const DEMO_EMAILS = Object.keys(DEMO_IDS.users).map((name) => `${name}@acme.example`).sort();
+
+/** userTraitsOf parses buf curl's JSON and returns the UserTrait annotations it resolved: one per demo user. */
 function userTraitsOf(stdout: string): Record<string, unknown>[] {
   const body = JSON.parse(stdout) as { list: { annotations?: { "@type": string }[] }[] };
-  expect(body.list.length).toBeGreaterThan(0);
-  return body.list.flatMap((r) => (r.annotations ?? []).filter((a) => a["@type"] === "type.googleapis.com/c1.connector.v2.UserTrait"));
+  expect(body.list).toHaveLength(DEMO_EMAILS.length);
+  const traits = body.list.flatMap((r) => (r.annotations ?? []).filter((a) => a["@type"] === "type.googleapis.com/c1.connector.v2.UserTrait"));
+  expect(traits).toHaveLength(DEMO_EMAILS.length);
+  return traits;
+}
+
+/** emailsOf reads the primary addresses out of resolved UserTrait JSON, sorted. */
+function emailsOf(traits: Record<string, unknown>[]): string[] {
+  return traits.flatMap((t) => (t.emails as { address: string; isPrimary?: boolean }[]).filter((e) => e.isPrimary).map((e) => e.address)).sort();
 }
 
 describe("buf curl, an independent client that knows no .proto file", () => {
@@ -135,10 +148,9 @@ describe("buf curl, an independent client that knows no .proto file", () => {
       const res = await bufCurl(["--http2-prior-knowledge", "--reflect-protocol", protocol, ...LIST_USERS, `${base}/c1.connector.v2.ResourcesService/ListResources`]);
       expect(res.code, res.stderr).toBe(0);
       const traits = userTraitsOf(res.stdout);
-      expect(traits.length).toBeGreaterThan(0);
       // Resolved means decoded: the trait's own fields are there, not an opaque base64 value.
-      expect(traits[0]).toHaveProperty("emails");
-      expect(traits[0]).not.toHaveProperty("value");
+      expect(emailsOf(traits)).toEqual(DEMO_EMAILS);
+      expect(traits.filter((t) => "value" in t)).toEqual([]);
     });
   });
 
@@ -169,7 +181,7 @@ describe("buf curl, an independent client that knows no .proto file", () => {
       expect(listed.stdout).toContain("c1.connector.v2.GrantsService/ListGrants");
       const res = await bufCurl([...tlsArgs, ...LIST_USERS, `${base}/c1.connector.v2.ResourcesService/ListResources`]);
       expect(res.code, res.stderr).toBe(0);
-      expect(userTraitsOf(res.stdout).length).toBeGreaterThan(0);
+      expect(emailsOf(userTraitsOf(res.stdout))).toEqual(DEMO_EMAILS);
     });
 
     it("is refused without a client certificate", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEMO_IDS } from "../../src/simulator/demo-account.js";
 import type { Simulator } from "../../src/simulator/simulator.js";
 import { startDemo, waitForOperation, type Api } from "./simulator-helper.js";
@@ -8,7 +8,19 @@ const { users: U, namespaces: NS, groups: G } = DEMO_IDS;
 describe("mutations", () => {
   let sim: Simulator;
   let api: Api;
-  afterEach(() => sim.close());
+  afterEach(async () => {
+    vi.useRealTimers();
+    await sim.close();
+  });
+
+  /**
+   * controlClock gives the simulator a clock the test moves: only Date is faked (timers and
+   * sockets run for real), and the simulator's store reads Date.now, captured when it starts,
+   * to decide how far each async operation has got.
+   */
+  function controlClock(): void {
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-05-01T12:00:00.000Z") });
+  }
 
   async function start(options: Parameters<typeof startDemo>[0] = {}) {
     ({ sim, api } = await startDemo(options));
@@ -169,7 +181,9 @@ describe("mutations", () => {
   });
 
   it("keeps an operation in flight for operationDelayMs and shows it on the resource", async () => {
+    controlClock();
     await start({ operationDelayMs: 150, checkDuration: "2s" });
+    const operationState = async (id: string) => (await api.get(`/cloud/operations/${id}`)).body.asyncOperation.state;
     const current = await dave();
     const reply = await api.post(`/cloud/users/${U.dave}`, { spec: readOnlyDaveSpec(), resourceVersion: current.resourceVersion });
     const op = reply.body.asyncOperation;
@@ -177,10 +191,16 @@ describe("mutations", () => {
     const during = await dave();
     expect(during.state).toBe("RESOURCE_STATE_UPDATING");
     expect(during.asyncOperationId).toBe(op.id);
-    expect(during.spec.access.namespaceAccesses[NS.analytics]).toBeDefined();
-    expect(["STATE_PENDING", "STATE_IN_PROGRESS"]).toContain((await api.get(`/cloud/operations/${op.id}`)).body.asyncOperation.state);
-    await new Promise((resolve) => setTimeout(resolve, 90));
-    expect((await api.get(`/cloud/operations/${op.id}`)).body.asyncOperation.state).toBe("STATE_IN_PROGRESS");
+    expect(during.spec.access.namespaceAccesses[NS.analytics]).toEqual({ permission: "PERMISSION_WRITE" });
+    expect(await operationState(op.id)).toBe("STATE_PENDING");
+    vi.advanceTimersByTime(74);
+    expect(await operationState(op.id)).toBe("STATE_PENDING");
+    vi.advanceTimersByTime(1); // half-way
+    expect(await operationState(op.id)).toBe("STATE_IN_PROGRESS");
+    vi.advanceTimersByTime(74);
+    expect(await operationState(op.id)).toBe("STATE_IN_PROGRESS");
+    expect((await dave()).spec.access.namespaceAccesses[NS.analytics]).toEqual({ permission: "PERMISSION_WRITE" });
+    vi.advanceTimersByTime(1); // operationDelayMs after it was accepted
     const done = await waitForOperation(api, op.id);
     expect(done.state).toBe("STATE_FULFILLED");
     const after = await dave();
@@ -189,15 +209,20 @@ describe("mutations", () => {
   });
 
   it("shows ACTIVATING for a create and DELETING for a delete while they run", async () => {
+    controlClock();
     await start({ operationDelayMs: 60 });
     const created = await api.post("/cloud/user-groups", { spec: { displayName: "Night Shift", cloudGroup: {} } });
     const groupId = created.body.groupId;
     expect((await api.get(`/cloud/user-groups/${groupId}`)).body.group.state).toBe("RESOURCE_STATE_ACTIVATING");
+    vi.advanceTimersByTime(59);
+    expect((await api.get(`/cloud/user-groups/${groupId}`)).body.group.state).toBe("RESOURCE_STATE_ACTIVATING");
+    vi.advanceTimersByTime(1);
     await waitForOperation(api, created.body.asyncOperation.id);
     const group = (await api.get(`/cloud/user-groups/${groupId}`)).body.group;
     expect(group.state).toBe("RESOURCE_STATE_ACTIVE");
     const deleted = await api.delete(`/cloud/user-groups/${groupId}?resourceVersion=${group.resourceVersion}`);
     expect((await api.get(`/cloud/user-groups/${groupId}`)).body.group.state).toBe("RESOURCE_STATE_DELETING");
+    vi.advanceTimersByTime(60);
     await waitForOperation(api, deleted.body.asyncOperation.id);
     expect((await api.get(`/cloud/user-groups/${groupId}`)).status).toBe(404);
     const again = await api.delete(`/cloud/user-groups/${groupId}?resourceVersion=${group.resourceVersion}`);
@@ -227,6 +252,7 @@ describe("mutations", () => {
   });
 
   it("keeps a 'never' operation IN_PROGRESS and counts it against the concurrency limit", async () => {
+    controlClock();
     await start({ maxConcurrentOperations: 2 });
     sim.setOperationOutcome(({ operationType }) => (operationType === "SetUserGroupNamespaceAccess" ? "never" : "fulfilled"));
     const ops: string[] = [];
@@ -242,7 +268,7 @@ describe("mutations", () => {
       expect(reply.status).toBe(200);
       ops.push(reply.body.asyncOperation.id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    vi.advanceTimersByTime(24 * 60 * 60 * 1000); // a day later: still running
     expect((await api.get(`/cloud/operations/${ops[0]}`)).body.asyncOperation.state).toBe("STATE_IN_PROGRESS");
     const group = (await api.get(`/cloud/user-groups/${G.dataAnalysts}`)).body.group;
     expect(group.state).toBe("RESOURCE_STATE_UPDATING");

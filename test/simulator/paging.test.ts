@@ -98,12 +98,12 @@ describe("paging", () => {
     expect(ids).toHaveLength(expected.length);
 
     const group = account.groups.find((g) => (account.groupMembers.get(g.id)?.length ?? 0) > 5);
-    expect(group).toBeDefined();
-    const members = (await walk(`/cloud/user-groups/${group?.id}/members`, "members", 2)).items as unknown as {
+    if (!group) throw new Error("the generated account has no group of more than 5 members to page through");
+    const members = (await walk(`/cloud/user-groups/${group.id}/members`, "members", 2)).items as unknown as {
       memberId: { userId: string };
     }[];
     const memberIds = members.map((m) => m.memberId.userId);
-    expect(memberIds).toEqual([...(account.groupMembers.get(group?.id ?? "") ?? [])].sort());
+    expect(memberIds).toEqual([...account.groupMembers.get(group.id)!].sort());
   });
 
   it("keeps a walk consistent when items are inserted and removed between pages", async () => {
