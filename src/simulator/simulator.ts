@@ -103,6 +103,11 @@ export interface Simulator {
   setFaults(faults: FaultOptions | undefined): void;
   setLatency(latencyMs: number, jitterMs?: number): void;
   /**
+   * hold keeps every response (those already on their way included) from being sent until the
+   * returned release is called: a test keeps a call in flight for exactly as long as it needs.
+   */
+  hold(): () => void;
+  /**
    * onRequest installs a hook called for every request after authentication and before
    * handling. It may change the store (to simulate a concurrent change) or return an error to send.
    */
@@ -231,6 +236,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let latencyMs = options.latencyMs ?? 0;
   let jitterMs = options.jitterMs ?? 0;
   let hook: ((req: SimulatedRequest) => void | InjectedError) | undefined;
+  let held: Promise<void> | undefined;
 
   const send = (res: ServerResponse, reply: Reply): void => {
     if (res.destroyed || res.writableEnded) return;
@@ -337,6 +343,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const read = req.method === "GET" ? answer(req, bodyText) : undefined;
       const wait = latency - (performance.now() - arrived);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      while (held) await held;
       const reply = read ?? answer(req, bodyText);
       if (reply === "drop") {
         increment(stats.faultsInjected, "drop");
@@ -374,6 +381,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     setLatency(nextLatencyMs, nextJitterMs = 0) {
       latencyMs = nextLatencyMs;
       jitterMs = nextJitterMs;
+    },
+    hold() {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      held = gate;
+      return () => {
+        if (held === gate) held = undefined;
+        release();
+      };
     },
     onRequest(next) {
       hook = next;

@@ -92,7 +92,7 @@ describe("health", () => {
     const watch = watchHealth(rawClient(stack.address));
     expect((await watch.next()).status).toBe(ServingStatus.SERVING);
 
-    stack.simulator.setLatency(60_000); // answered only if the test lets it: the call is in flight until cancelled
+    stack.simulator.hold(); // answered only if the test lets it: the call is in flight until cancelled
     const cancel = new AbortController();
     const slow = tracked(api.call(ConnectorService.method.validate, {}, cancel.signal));
     await upstreamInFlight(stack.simulator);
@@ -124,7 +124,7 @@ describe("graceful stop of the server (close)", () => {
     const stack = await stackOf({ server: { drainTimeoutMs: 30_000 } });
     const api = apiClient(stack.address);
     await api.call(ConnectorService.method.validate, {});
-    stack.simulator.setLatency(2_000); // ample time for the checks below while the call is in flight
+    const release = stack.simulator.hold(); // the call stays in flight until the checks below are done
     const slow = tracked(api.call(ConnectorService.method.validate, {}));
     await upstreamInFlight(stack.simulator);
     const closing = tracked(stack.server.close());
@@ -133,6 +133,7 @@ describe("graceful stop of the server (close)", () => {
     await expectCode(api.call(ConnectorService.method.getMetadata, {}), grpc.status.UNAVAILABLE);
     await expectCode(apiClient(stack.address).call(ConnectorService.method.getMetadata, {}), grpc.status.UNAVAILABLE);
     expect(slow.settled()).toBe(false);
+    release();
 
     expect((await slow.promise).sdkVersion).toBe("v0.25.0");
     await closing.promise;
@@ -142,7 +143,7 @@ describe("graceful stop of the server (close)", () => {
     const stack = await stackOf({ server: { drainTimeoutMs: 200 } });
     const api = apiClient(stack.address);
     await api.call(ConnectorService.method.validate, {});
-    stack.simulator.setLatency(60_000);
+    stack.simulator.hold(); // the call is in flight until it is cancelled
     const slow = tracked(api.call(ConnectorService.method.validate, {}));
     await upstreamInFlight(stack.simulator);
 
@@ -190,7 +191,7 @@ describe("SIGTERM on the real CLI process", () => {
     const watch = watchHealth(rawClient(address));
     expect((await watch.next()).status).toBe(ServingStatus.SERVING);
 
-    simulator.setLatency(2_000); // ample time for the checks below while the call is in flight
+    const release = simulator.hold(); // the call stays in flight until the checks below are done
     const slow = tracked(api.call(ConnectorService.method.validate, {}));
     await upstreamInFlight(simulator);
     const signalled = performance.now();
@@ -200,6 +201,7 @@ describe("SIGTERM on the real CLI process", () => {
     await cli.waitForLog("shutting down");
     await expectCode(apiClient(address).call(ConnectorService.method.getMetadata, {}), grpc.status.UNAVAILABLE);
     expect(slow.settled()).toBe(false);
+    release();
 
     expect((await slow.promise).sdkVersion).toBe("v0.25.0");
     const exit = await cli.exited;
@@ -212,7 +214,7 @@ describe("SIGTERM on the real CLI process", () => {
     const { cli, address } = await serveAgainst(simulator, "300ms");
     const api = apiClient(address);
     await api.call(ConnectorService.method.validate, {});
-    simulator.setLatency(60_000);
+    simulator.hold(); // the call is in flight until it is cancelled
     const slow = tracked(api.call(ConnectorService.method.validate, {}));
     await upstreamInFlight(simulator);
     const signalled = performance.now();
@@ -245,7 +247,7 @@ describe("deadlines and cancellation reach the upstream requests", () => {
   it("a client deadline aborts the upstream request", async () => {
     const stack = await stackOf();
     await stack.client.call(ConnectorService.method.validate, {});
-    stack.simulator.setLatency(60_000);
+    stack.simulator.hold(); // the call is in flight until it is cancelled
     const before = stack.simulator.stats.requests;
     const call = apiClient(stack.address, 1_000).call(ConnectorService.method.validate, {});
     await upstreamInFlight(stack.simulator);
@@ -257,7 +259,7 @@ describe("deadlines and cancellation reach the upstream requests", () => {
   it("a client cancel aborts the upstream request", async () => {
     const stack = await stackOf();
     await stack.client.call(ConnectorService.method.validate, {});
-    stack.simulator.setLatency(60_000);
+    stack.simulator.hold(); // the call is in flight until it is cancelled
     const cancel = new AbortController();
     const call = stack.client.call(ConnectorService.method.validate, {}, cancel.signal);
     await upstreamInFlight(stack.simulator);
