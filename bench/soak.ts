@@ -2,7 +2,7 @@
 // account under injected faults (10% 503, 5% 429 with Retry-After, 1% lost responses, latency
 // jitter), each compared with a fault-free sync. Prints how many matched; exits 1 unless all did.
 import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../src/simulator/index.js";
-import { compareSyncsUnderFaults } from "./fault-syncs.js";
+import { compareSyncsUnderFaults } from "../test/helpers/fault-syncs.js";
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { compareSyncsUnderFaults } from "../../bench/fault-syncs.js";
+import { compareSyncsUnderFaults } from "../helpers/fault-syncs.js";
 import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/index.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { startStack } from "../helpers/stack.js";

@@ -1,12 +1,12 @@
 import { toJsonString } from "@bufbuild/protobuf";
-import { createTemporalConnector, type TemporalConnector } from "../src/app.js";
-import { EntitlementSchema, GrantSchema, ResourceSchema } from "../src/connector/c1.js";
-import { createLogger } from "../src/logger.js";
-import { PROTOCOL_REGISTRY } from "../src/connector/protocol-registry.js";
-import { startServer, type RunningServer } from "../src/server/server.js";
-import { startSimulator, type AccountData, type FaultOptions, type Simulator } from "../src/simulator/index.js";
-import { createGrpcClient, type GrpcClient } from "../src/sync/grpc-client.js";
-import { createMemoryStore, runSync } from "../src/sync/syncer.js";
+import { createTemporalConnector, type TemporalConnector } from "../../src/app.js";
+import { EntitlementSchema, GrantSchema, ResourceSchema } from "../../src/connector/c1.js";
+import { createLogger } from "../../src/logger.js";
+import { PROTOCOL_REGISTRY } from "../../src/connector/protocol-registry.js";
+import { startServer, type RunningServer } from "../../src/server/server.js";
+import { startSimulator, type AccountData, type FaultOptions, type Simulator } from "../../src/simulator/index.js";
+import { createGrpcClient, type GrpcClient } from "../../src/sync/grpc-client.js";
+import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 
 /** FAULTS are issue 7's weather: 10% 503, 5% 429 with Retry-After, 1% lost responses. */
 export const FAULTS: FaultOptions = { status503: 0.1, status429: 0.05, retryAfterSeconds: 0.05, dropConnection: 0.01 };
