@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createConnector, type Connector } from "./connector/connector.js";
+import { fastPathsOn } from "./fast-paths.js";
 import { Code, ConnectorError } from "./connector/errors.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createResourceSyncers } from "./resources/index.js";
@@ -90,6 +91,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     },
     cleanup: (syncId) => account.forgetSync(syncId),
     translateError: temporalErrorToConnector,
+    readAhead: fastPathsOn(),
   });
   return {
     connector,

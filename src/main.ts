@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
 import { main } from "./cli/cli.js";
-import { codecModeFromEnv, useCodecs } from "./codec/codecs.js";
+import { fastPathsFromEnv, useFastPaths } from "./fast-paths.js";
 
 // A connector holds little live data but allocates fast while it converts and encodes pages, and
 // by default V8 lets both heaps grow to several times what is live before collecting. Growing the
@@ -11,8 +11,8 @@ import { codecModeFromEnv, useCodecs } from "./codec/codecs.js";
 setFlagsFromString("--heap-growing-percent=25");
 setFlagsFromString("--semi-space-growth-factor=1");
 
-// The compiled codecs, unless TEMPORALCLOUD_CONNECTOR_CODECS=library asks for protobuf-es's own.
-useCodecs(codecModeFromEnv(process.env));
+// The compiled codecs and the page read-ahead, unless TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off.
+useFastPaths(fastPathsFromEnv(process.env));
 
 main(process.argv.slice(2), process.env).then(
   (code) => {

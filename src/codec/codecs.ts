@@ -16,18 +16,11 @@ export type { MessageFields } from "./compiled-maker.js";
 /** CodecMode selects the compiled codecs (the default) or protobuf-es's own ("library"). */
 export type CodecMode = "compiled" | "library";
 
-/**
- * CODECS_ENV is the environment variable that selects the codec mode at startup. It is a switch
- * for tests and for ruling the fast path out when chasing a bug, not a user-facing flag: both
- * modes send the same bytes, and CI runs the end-to-end suite in each.
- */
-export const CODECS_ENV = "TEMPORALCLOUD_CONNECTOR_CODECS";
-
 let compiled = false;
 
 /**
- * useCodecs selects the codecs of the whole process. The CLI calls it once at startup, before
- * anything is encoded; until then protobuf-es's own codecs serve (library mode).
+ * useCodecs selects the codecs of the whole process. It is called once at startup, before
+ * anything is encoded (src/fast-paths.ts); until then protobuf-es's own codecs serve (library mode).
  */
 export function useCodecs(mode: CodecMode): void {
   compiled = mode === "compiled";
@@ -37,11 +30,6 @@ export function useCodecs(mode: CodecMode): void {
 /** codecMode is the mode useCodecs selected. */
 export function codecMode(): CodecMode {
   return compiled ? "compiled" : "library";
-}
-
-/** codecModeFromEnv reads CODECS_ENV: "library" selects protobuf-es's codecs, anything else the compiled ones. */
-export function codecModeFromEnv(env: NodeJS.ProcessEnv): CodecMode {
-  return env[CODECS_ENV] === "library" ? "library" : "compiled";
 }
 
 /** encoder returns a function writing exactly the bytes toBinary(desc, message) writes. */

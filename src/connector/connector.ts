@@ -64,6 +64,8 @@ export interface ConnectorOptions {
   cleanup?(syncId: string): void;
   /** What the failures of the upstream the resource types call mean for a caller (see errorOf). */
   translateError?: ErrorTranslator;
+  /** Build a sync's next list page while the syncer stores the current one (default true). */
+  readAhead?: boolean;
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -123,7 +125,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   // Sized like the account snapshots a sync reads (temporal-account.ts): a few syncs at once,
   // each walking a list or two at a time.
-  const readAhead = createReadAhead<BuiltPage<DescMessage>>({ maxSyncs: 4, idleMs: 10 * 60_000, perSync: 4 });
+  const readAhead = options.readAhead === false ? undefined : createReadAhead<BuiltPage<DescMessage>>({ maxSyncs: 4, idleMs: 10 * 60_000, perSync: 4 });
 
   function requireProvisioning(): void {
     if (!options.provisioning) throw failedPrecondition("provisioning is not enabled");
@@ -138,9 +140,9 @@ export function createConnector(options: ConnectorOptions): Connector {
     list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<EncodedMessage<R>> {
     // A page built ahead was built for this scope, so for this response type.
-    const built = ((await readAhead.take(ctx, scope, token)) as BuiltPage<R> | undefined) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
+    const built = ((await readAhead?.take(ctx, scope, token)) as BuiltPage<R> | undefined) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
     const next = built.nextPageToken;
-    if (next !== "") readAhead.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
+    if (next !== "") readAhead?.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
     return built.response;
   }
 
@@ -189,7 +191,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     metadata: () => metadata,
     validate: (info) => options.validate(info),
     cleanup(syncId) {
-      readAhead.forget(syncId);
+      readAhead?.forget(syncId);
       options.cleanup?.(syncId);
     },
 

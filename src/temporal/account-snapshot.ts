@@ -31,6 +31,11 @@ export interface AccountSnapshot {
   readonly customRoles: ListSource<CustomRole>;
   readonly apiKeys: ListSource<ApiKey>;
   groupMembers(groupId: string): ListSource<UserGroupMember>;
+  /**
+   * list is any other list endpoint seen through the snapshot, named by the caller: one source
+   * per name, so a new resource type needs no change here.
+   */
+  list<T>(name: string, fetchPage: PageFetcher<T>): ListSource<T>;
   /** prefetchMembers reads the members of these groups ahead, a few groups at a time. */
   prefetchMembers(groupIds: readonly string[]): void;
   /** derive computes a value from the snapshot (an index, say) once and shares it. */
@@ -42,7 +47,8 @@ export interface AccountSnapshot {
 /** MEMBER_READ_AHEAD is how many groups' members are read ahead at once. */
 const MEMBER_READ_AHEAD = 4;
 
-type PageFetcher<T> = (page: PageRequest, opts: CallOptions) => Promise<Page<T>>;
+/** PageFetcher fetches one page of a list endpoint (a TemporalClient list method). */
+export type PageFetcher<T> = (page: PageRequest, opts: CallOptions) => Promise<Page<T>>;
 
 /** createAccountSnapshot makes an empty snapshot over a client; it fetches lazily. */
 export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
@@ -77,6 +83,7 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
   }
 
   const readAhead = new Set<string>();
+  const named = new Map<string, ListSource<unknown>>();
   const members = (groupId: string) => source(`members/${groupId}`, (page, opts) => client.listUserGroupMembers(groupId, page, opts));
 
   return {
@@ -87,6 +94,11 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
     customRoles: source("custom-roles", client.listCustomRoles),
     apiKeys: source("api-keys", client.listApiKeys),
     groupMembers: members,
+    list<T>(name: string, fetchPage: PageFetcher<T>) {
+      let found = named.get(name) as ListSource<T> | undefined;
+      if (!found) named.set(name, (found = source(`list/${name}`, fetchPage) as ListSource<unknown> as ListSource<T>));
+      return found;
+    },
     prefetchMembers(groupIds) {
       // A few at a time: enough to keep the rate limit busy without queueing hundreds of
       // requests ahead of the calls the syncer is waiting for.

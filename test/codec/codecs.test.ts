@@ -1,8 +1,9 @@
 import { create, fromBinary, fromJson, isMessage, toBinary } from "@bufbuild/protobuf";
 import { getTextEncoding } from "@bufbuild/protobuf/wire";
 import { afterEach, describe, expect, it } from "vitest";
-import { codecMode, codecModeFromEnv, encodeInit, encodeListItems, encoder, messageMaker, readJson, toSend, useCodecs } from "../../src/codec/codecs.js";
+import { codecMode, encodeInit, encodeListItems, encoder, messageMaker, readJson, toSend, useCodecs } from "../../src/codec/codecs.js";
 import { ResourceSchema, ResourcesServiceListResourcesResponseSchema } from "../../src/connector/c1.js";
+import { fastPathsFromEnv, fastPathsOn, useFastPaths } from "../../src/fast-paths.js";
 import { GetUsersResponseSchema } from "../../src/gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
 
 const users = Array.from({ length: 4 }, (_, i) =>
@@ -11,13 +12,17 @@ const users = Array.from({ length: 4 }, (_, i) =>
 const Response = ResourcesServiceListResourcesResponseSchema;
 
 describe("the codec boundary (src/codec/codecs.ts)", () => {
-  const initial = codecMode();
-  afterEach(() => useCodecs(initial));
+  const initial = fastPathsOn();
+  afterEach(() => useFastPaths(initial));
 
-  it("selects its mode from TEMPORALCLOUD_CONNECTOR_CODECS, compiled unless told library", () => {
-    expect(codecModeFromEnv({})).toBe("compiled");
-    expect(codecModeFromEnv({ TEMPORALCLOUD_CONNECTOR_CODECS: "library" })).toBe("library");
-    expect(codecModeFromEnv({ TEMPORALCLOUD_CONNECTOR_CODECS: "anything else" })).toBe("compiled");
+  it("follows the fast-paths switch: compiled codecs unless TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off", () => {
+    expect(fastPathsFromEnv({})).toBe(true);
+    expect(fastPathsFromEnv({ TEMPORALCLOUD_CONNECTOR_FAST_PATHS: "off" })).toBe(false);
+    expect(fastPathsFromEnv({ TEMPORALCLOUD_CONNECTOR_FAST_PATHS: "anything else" })).toBe(true);
+    useFastPaths(false);
+    expect([fastPathsOn(), codecMode()]).toEqual([false, "library"]);
+    useFastPaths(true);
+    expect([fastPathsOn(), codecMode()]).toEqual([true, "compiled"]);
   });
 
   it("sets protobuf-es's text encoding when the mode is chosen, and puts its own back in library mode", () => {

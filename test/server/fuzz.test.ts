@@ -3,7 +3,7 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codecMode } from "../../src/codec/codecs.js";
+import { fastPathsOn } from "../../src/fast-paths.js";
 import { ConnectorService, GrantsServiceListGrantsRequestSchema, ResourcesServiceListResourcesRequestSchema } from "../../src/connector/c1.js";
 import { DEMO_IDS } from "../../src/simulator/index.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
@@ -30,10 +30,11 @@ import { startStack, type Stack } from "../helpers/stack.js";
 
 const SEED = 0x7e57_f022;
 /**
- * Requests are read by protobuf-es in both codec modes; only the answers differ, and the run with
- * protobuf-es's own codecs (the fallback, see vitest.config.ts) checks them on a tenth as many.
+ * Requests are read by protobuf-es whether the fast paths are on or off; only the answers are
+ * made differently, and the run without fast paths (vitest.config.ts) checks them on a tenth as
+ * many requests.
  */
-const MAIN_REQUESTS = codecMode() === "library" ? 10_000 : 100_000;
+const MAIN_REQUESTS = fastPathsOn() ? 100_000 : 10_000;
 const WARMUP_REQUESTS = 4_000;
 const GRPC_JS_REQUESTS = 3_000;
 /** Case numbers of the warm-up and grpc-js runs: other parts of the seed space than the main run. */
