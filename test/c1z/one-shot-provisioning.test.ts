@@ -110,7 +110,7 @@ describe("one-shot provisioning with the sync file, end to end", () => {
     await sync();
     expect(stored().resources.map((r) => r.id!.resource)).not.toContain(newId);
     expect(simulator.store.resource("user", newId)).toBeUndefined();
-  });
+  }, 180_000); // ten CLI processes one after the other, each a full Node start
 
   it("names unknown ids and the file in a one-line error, without calling the connector", async () => {
     if (!existsSync(join(dir, "sync.c1z"))) await sync();
