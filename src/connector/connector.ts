@@ -42,6 +42,7 @@ import {
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
+import { createEventFeeds, type EventFeed, type EventFeeds } from "./event-feed.js";
 import { encodeListItems } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
@@ -62,6 +63,8 @@ export interface ConnectorOptions {
   validate(ctx: CallContext): Promise<void>;
   /** Forgets what was cached for a sync (Cleanup). */
   cleanup?(syncId: string): void;
+  /** Event feeds served by EventService; any feed makes the connector announce CAPABILITY_EVENT_FEED_V2. */
+  eventFeeds?: readonly EventFeed[];
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -80,6 +83,8 @@ export interface Connector {
   metadata(): ConnectorMetadata;
   validate(info: CallInfo): Promise<void>;
   cleanup(syncId: string): void;
+  listEventFeeds: EventFeeds["listEventFeeds"];
+  listEvents(req: Parameters<EventFeeds["listEvents"]>[0], info: CallInfo): ReturnType<EventFeeds["listEvents"]>;
   listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
   listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<Init<typeof ResourcesServiceListResourcesResponseSchema>>;
   getResource(req: ResourceGetterServiceGetResourceRequest, info: CallInfo): Promise<Init<typeof ResourceGetterServiceGetResourceResponseSchema>>;
@@ -167,7 +172,9 @@ export function createConnector(options: ConnectorOptions): Connector {
     return list;
   }
 
+  const eventFeeds = createEventFeeds(options.eventFeeds ?? []);
   const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(types, announced));
+  if (options.eventFeeds?.length) capabilities.connectorCapabilities = [...capabilities.connectorCapabilities, Capability.EVENT_FEED_V2].sort((a, b) => a - b);
   const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
 
   return {
@@ -179,6 +186,9 @@ export function createConnector(options: ConnectorOptions): Connector {
       readAhead.forget(syncId);
       options.cleanup?.(syncId);
     },
+
+    listEventFeeds: eventFeeds.listEventFeeds,
+    listEvents: (req, info) => eventFeeds.listEvents(req, info),
 
     listResourceTypes(req) {
       if (req.pageToken !== "") throw invalidArgument("page_token: resource types are listed in a single page; call again without a page_token");
