@@ -34,18 +34,21 @@ const DAY_MS = 24 * HOUR_MS;
 export function auditHistory(account: AccountData, options: AuditHistoryOptions): AuditEntryInit[] {
   if (options.days <= 0) return [];
   const prng = createPrng(options.seed ^ 0x415d17);
+  const users = new Map(account.users.map((u) => [u.id, u]));
+  const serviceAccounts = new Map(account.serviceAccounts.map((s) => [s.id, s]));
   const principalOf = (ownerId: string, apiKeyId?: string): AuditPrincipal | undefined => {
-    const user = account.users.find((u) => u.id === ownerId);
+    const user = users.get(ownerId);
     if (user) return { type: "user", id: user.id, name: user.spec?.email ?? "", ...(apiKeyId ? { apiKeyId } : {}) };
-    const sa = account.serviceAccounts.find((s) => s.id === ownerId);
+    const sa = serviceAccounts.get(ownerId);
     if (sa) return { type: "serviceaccount", id: sa.id, name: sa.spec?.name ?? "", ...(apiKeyId ? { apiKeyId } : {}) };
     return undefined;
   };
+  const isAdmin = (id: string) => adminEverywhere((users.get(id) ?? serviceAccounts.get(id))?.spec?.access);
   const admins = account.users.filter((u) => adminEverywhere(u.spec?.access)).map((u) => principalOf(u.id)!);
   const usableKeys = account.apiKeys.filter((k) => !k.spec?.disabled && (!k.spec?.expiryTime || timestampMs(k.spec.expiryTime) > options.now));
   const adminKeys = usableKeys
     .map((k) => principalOf(k.spec?.ownerId ?? "", k.id))
-    .filter((p): p is AuditPrincipal => p !== undefined && isAdmin(account, p.id));
+    .filter((p): p is AuditPrincipal => p !== undefined && isAdmin(p.id));
   const keyHolders = usableKeys.map((k) => principalOf(k.spec?.ownerId ?? "", k.id)).filter((p): p is AuditPrincipal => p !== undefined);
   if (admins.length === 0 && adminKeys.length === 0) return [];
   const changer = () => (adminKeys.length > 0 && prng.chance(0.3)) || admins.length === 0 ? prng.pick(adminKeys) : prng.pick(admins);
@@ -115,10 +118,4 @@ function ok(operation: string, principal: AuditPrincipal, rawDetails: JsonObject
 function adminEverywhere(access: Access | undefined): boolean {
   const role = access?.accountAccess?.role;
   return role === Role.OWNER || role === Role.ADMIN;
-}
-
-function isAdmin(account: AccountData, principalId: string): boolean {
-  const user = account.users.find((u) => u.id === principalId);
-  if (user) return adminEverywhere(user.spec?.access);
-  return adminEverywhere(account.serviceAccounts.find((s) => s.id === principalId)?.spec?.access);
 }
