@@ -6,6 +6,7 @@ import {
   OwnerType,
   UserSpecSchema,
   type Access,
+  type ApiKey,
 } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { AccountData } from "./account-data.js";
 import type { AuditEntryInit, AuditPrincipal } from "./audit-log.js";
@@ -44,66 +45,75 @@ export function auditHistory(account: AccountData, options: AuditHistoryOptions)
     return undefined;
   };
   const isAdmin = (id: string) => adminEverywhere((users.get(id) ?? serviceAccounts.get(id))?.spec?.access);
-  const admins = account.users.filter((u) => adminEverywhere(u.spec?.access)).map((u) => principalOf(u.id)!);
-  const usableKeys = account.apiKeys.filter((k) => !k.spec?.disabled && (!k.spec?.expiryTime || timestampMs(k.spec.expiryTime) > options.now));
-  const adminKeys = usableKeys
-    .map((k) => principalOf(k.spec?.ownerId ?? "", k.id))
-    .filter((p): p is AuditPrincipal => p !== undefined && isAdmin(p.id));
-  const keyHolders = usableKeys.map((k) => principalOf(k.spec?.ownerId ?? "", k.id)).filter((p): p is AuditPrincipal => p !== undefined);
-  if (admins.length === 0 && adminKeys.length === 0) return [];
-  const changer = () => (adminKeys.length > 0 && prng.chance(0.3)) || admins.length === 0 ? prng.pick(adminKeys) : prng.pick(admins);
+  const adminUsers = account.users.filter((u) => adminEverywhere(u.spec?.access));
+  const usableKeys = account.apiKeys.filter((k) => !k.spec?.disabled && (!k.spec?.expiryTime || timestampMs(k.spec.expiryTime) > options.now) && principalOf(k.spec?.ownerId ?? ""));
+  const adminKeys = usableKeys.filter((k) => isAdmin(k.spec?.ownerId ?? ""));
+  const cloudGroups = account.groups.filter((g) => g.spec?.groupType.case === "cloudGroup" && (account.groupMembers.get(g.id)?.length ?? 0) > 0);
+  if (adminUsers.length === 0 && adminKeys.length === 0) return [];
+  const withKey = (key: ApiKey) => principalOf(key.spec!.ownerId, key.id)!;
+  // Changes are made by Owners and Global Admins, in the web UI or with their API keys.
+  const changer = () => (adminKeys.length > 0 && (adminUsers.length === 0 || prng.chance(0.3)) ? withKey(prng.pick(adminKeys)) : principalOf(prng.pick(adminUsers).id)!);
+  const permission = (access: { permission: Permission }) => ({ permission: `PERMISSION_${Permission[access.permission]}` });
+  const someAccess = (access: Access | undefined) => {
+    const entries = Object.entries(access?.namespaceAccesses ?? {});
+    return entries.length === 0 || adminEverywhere(access) ? undefined : prng.pick(entries);
+  };
 
-  // Everything that could have happened: each makes one record.
-  const makers: (() => Omit<AuditEntryInit, "emitMs">)[] = [];
-  for (const user of account.users) {
-    if (adminEverywhere(user.spec?.access)) continue;
-    for (const [namespace, access] of Object.entries(user.spec?.access?.namespaceAccesses ?? {})) {
-      makers.push(() => ok("SetUserNamespaceAccessAPI", changer(), { namespace, userId: user.id, access: { permission: `PERMISSION_${Permission[access.permission]}` } }));
-    }
-    if (user.spec) makers.push(() => ok("UpdateUserAPI", changer(), { userId: user.id, spec: toJson(UserSpecSchema, user.spec!) as JsonObject }));
-  }
-  for (const group of account.groups) {
-    for (const [namespace, access] of Object.entries(group.spec?.access?.namespaceAccesses ?? {})) {
-      makers.push(() => ok("SetUserGroupNamespaceAccess", changer(), { namespace, groupId: group.id, access: { permission: `PERMISSION_${Permission[access.permission]}` } }));
-    }
-    if (group.spec?.groupType.case !== "cloudGroup") continue;
-    for (const userId of account.groupMembers.get(group.id) ?? []) {
-      makers.push(() => ok("AddUserGroupMember", changer(), { groupId: group.id, memberId: { userId } }));
-    }
-  }
-  for (const sa of account.serviceAccounts) {
-    if (sa.spec?.namespaceScopedAccess !== undefined || adminEverywhere(sa.spec?.access)) continue;
-    for (const [namespace, access] of Object.entries(sa.spec?.access?.namespaceAccesses ?? {})) {
-      makers.push(() => ok("SetServiceAccountNamespaceAccess", changer(), { namespace, serviceAccountId: sa.id, access: { permission: `PERMISSION_${Permission[access.permission]}` } }));
-    }
-  }
-  for (const key of usableKeys) {
-    const owner = principalOf(key.spec?.ownerId ?? "");
-    if (!owner) continue;
-    const ownerType = owner.type === "user" ? OwnerType.USER : OwnerType.SERVICE_ACCOUNT;
-    makers.push(() => ok("CreateAPIKey", prng.chance(0.5) && keyHolders.length > 0 ? prng.pick(keyHolders) : changer(), {
-      spec: { ownerId: owner.id, ownerType: `OWNER_TYPE_${OwnerType[ownerType]}`, displayName: key.spec?.displayName ?? "" },
-    }));
-  }
-  for (const namespace of account.namespaces) {
-    if (keyHolders.length > 0) makers.push(() => ok("UpdateNamespaceAPI", prng.pick(keyHolders), { namespace: namespace.namespace, resourceVersion: namespace.resourceVersion }));
-  }
-  for (const user of account.users) {
-    makers.push(() => ok("UserLogin", principalOf(user.id)!, {}));
-  }
-  // A request the API refuses: an admin's namespace access cannot be set.
-  for (const user of account.users.filter((u) => adminEverywhere(u.spec?.access))) {
-    const namespace = account.namespaces[0]?.namespace;
-    if (namespace) makers.push(() => ({ ...ok("SetUserNamespaceAccessAPI", changer(), { namespace, userId: user.id, access: { permission: "PERMISSION_READ" } }), status: "ERROR" }));
-  }
+  // Each kind of activity picks what it is about at random, or nothing when that does not apply.
+  type Made = Omit<AuditEntryInit, "emitMs"> | undefined;
+  const kinds: (() => Made)[] = [
+    () => {
+      const user = prng.pick(account.users);
+      const access = someAccess(user.spec?.access);
+      return access && ok("SetUserNamespaceAccessAPI", changer(), { namespace: access[0], userId: user.id, access: permission(access[1]) });
+    },
+    () => {
+      const group = account.groups.length > 0 ? prng.pick(account.groups) : undefined;
+      const access = someAccess(group?.spec?.access);
+      return access && ok("SetUserGroupNamespaceAccess", changer(), { namespace: access[0], groupId: group!.id, access: permission(access[1]) });
+    },
+    () => {
+      const sa = account.serviceAccounts.length > 0 ? prng.pick(account.serviceAccounts) : undefined;
+      const access = sa?.spec?.namespaceScopedAccess === undefined ? someAccess(sa?.spec?.access) : undefined;
+      return access && ok("SetServiceAccountNamespaceAccess", changer(), { namespace: access[0], serviceAccountId: sa!.id, access: permission(access[1]) });
+    },
+    () => {
+      const group = cloudGroups.length > 0 ? prng.pick(cloudGroups) : undefined;
+      return group && ok("AddUserGroupMember", changer(), { groupId: group.id, memberId: { userId: prng.pick(account.groupMembers.get(group.id)!) } });
+    },
+    () => {
+      const user = prng.pick(account.users);
+      return user.spec && !adminEverywhere(user.spec.access) ? ok("UpdateUserAPI", changer(), { userId: user.id, spec: toJson(UserSpecSchema, user.spec) as JsonObject }) : undefined;
+    },
+    () => {
+      const key = usableKeys.length > 0 ? prng.pick(usableKeys) : undefined;
+      const owner = key && principalOf(key.spec!.ownerId)!;
+      const ownerType = `OWNER_TYPE_${OwnerType[owner?.type === "user" ? OwnerType.USER : OwnerType.SERVICE_ACCOUNT]}`;
+      // Created by its owner with another of their keys, or by an admin.
+      return owner && ok("CreateAPIKey", prng.chance(0.5) ? withKey(prng.pick(usableKeys)) : changer(), { spec: { ownerId: owner.id, ownerType, displayName: key.spec?.displayName ?? "" } });
+    },
+    () => {
+      const namespace = account.namespaces.length > 0 ? prng.pick(account.namespaces) : undefined;
+      return namespace && usableKeys.length > 0 ? ok("UpdateNamespaceAPI", withKey(prng.pick(usableKeys)), { namespace: namespace.namespace, resourceVersion: namespace.resourceVersion }) : undefined;
+    },
+    () => ok("UserLogin", principalOf(prng.pick(account.users).id)!, {}),
+    () => {
+      // A request the API refuses: an admin's namespace access cannot be set.
+      const admin = adminUsers.length > 0 ? prng.pick(adminUsers) : undefined;
+      const namespace = account.namespaces[0]?.namespace;
+      return admin && namespace ? { ...ok("SetUserNamespaceAccessAPI", changer(), { namespace, userId: admin.id, access: { permission: "PERMISSION_READ" } }), status: "ERROR" } : undefined;
+    },
+  ];
 
   const start = options.now - options.days * DAY_MS;
   const span = options.days * DAY_MS - HOUR_MS;
   const entries: AuditEntryInit[] = [];
   for (let day = 0; day < options.days; day++) {
     const count = prng.between(6, 12);
-    for (let i = 0; i < count && makers.length > 0; i++) {
-      const made = prng.pick(makers)();
+    for (let i = 0; i < count; i++) {
+      let made: Made;
+      for (let attempt = 0; attempt < 10 && !made; attempt++) made = prng.pick(kinds)();
+      if (!made) continue;
       const emitMs = start + Math.floor((day + prng.next()) * (span / options.days));
       entries.push({ ...made, asyncOperationId: made.operation === "UserLogin" || made.status === "ERROR" ? "" : prng.uuid(), emitMs });
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ListEventsRequestSchema } from "../../src/connector/c1.js";
 import { Code, ConnectorError } from "../../src/connector/errors.js";
 import { createEventFeeds, sealCursor } from "../../src/connector/event-feed.js";
-import { LogRecordSchema, type LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
+import { LogRecordSchema, PrincipalSchema, type LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { AUDIT_LOG_FEED_ID, createAuditLogFeed, DEFAULT_OVERLAP_MS, DEFAULT_SETTLE_MS } from "../../src/resources/audit-log-feed.js";
 import { createUserDirectory } from "../../src/resources/user-directory.js";
 import type { Page, PageRequest, TimeWindow } from "../../src/temporal/client.js";
@@ -44,6 +44,9 @@ function fakeAuditLog(clock: () => number, options: { order?: "newest" | "oldest
   };
   return {
     client,
+    get records() {
+      return entries.map((e) => e.record);
+    },
     /** add logs an update of user `u<n>` at emitMs, visible `delay` later; returns the event id it maps to. */
     add(emitMs: number, delay = 0, operation = "UpdateUserAPI", details?: JsonObject): string {
       const logId = `log-${String(++serial).padStart(5, "0")}`;
@@ -107,6 +110,12 @@ function harness(options: { order?: "newest" | "oldest"; ignoreWindow?: boolean;
     restart: () => (feeds = newFeed()),
     maxCallsPerPage: () => maxCallsPerPage,
   };
+}
+
+/** setPrincipal changes who made the record that maps to event `eventId` (the fake logs an admin). */
+function setPrincipal(h: ReturnType<typeof harness>, eventId: string, principal: { type: string; id: string; name: string; apiKeyId?: string }) {
+  const record = h.log.records.find((r) => eventId.startsWith(`${r.logId}/`))!;
+  record.principal = create(PrincipalSchema, principal);
 }
 
 describe("audit log feed", () => {
@@ -240,6 +249,25 @@ describe("audit log feed", () => {
     expect(h.delivered).toEqual([kept]);
     const warning = h.lines.find((l) => String(l.msg).startsWith("the audit log keeps 30 days"));
     expect(warning).toMatchObject({ level: 40, from: new Date(h.now() - 40 * 24 * HOUR).toISOString(), gapMs: 10 * 24 * HOUR + MINUTE });
+  });
+
+  it("names a principal given only by email through the users it has seen, and learns them from records", async () => {
+    const h = harness({ order: "oldest" });
+    const keyUser = { type: "user", id: "", name: "Carol@acme.example", apiKeyId: "k-carol" };
+    // Before anything names carol with her id, a request made with her key has no actor to name.
+    h.log.add(h.now() - 3 * HOUR, 0, "UserLogin", {});
+    const anonymous = h.log.add(h.now() - 2 * HOUR, 0, "UpdateNamespaceAPI", { namespace: "ns.acme7" });
+    setPrincipal(h, anonymous, keyUser);
+    // A record that names carol by id and email teaches the feed who she is...
+    const teacher = h.log.add(h.now() - 90 * MINUTE, 0, "UpdateUserAPI", { userId: "u-x" });
+    setPrincipal(h, teacher, { type: "user", id: "u-carol", name: "carol@acme.example" });
+    // ...so a later request made with her key, naming her only by email, is hers.
+    const later = h.log.add(h.now() - HOUR, 0, "UpdateNamespaceAPI", { namespace: "ns.acme7" });
+    setPrincipal(h, later, keyUser);
+    await h.poll("", { pageSize: 1 });
+    const logOf = (id: string) => id.slice(0, id.indexOf("/"));
+    expect(h.delivered.filter((id) => logOf(id) === logOf(anonymous))).toEqual([`${logOf(anonymous)}/change:namespace:ns.acme7`]);
+    expect(h.delivered.filter((id) => logOf(id) === logOf(later))).toEqual([`${logOf(later)}/change:namespace:ns.acme7`, `${logOf(later)}/usage`]);
   });
 
   it("refuses a sealed cursor whose content is not a feed position", async () => {

@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterEach, describe, expect, it } from "vitest";
-import { Capability, ConnectorService, EventService, EventType, type Event } from "../../src/connector/c1.js";
+import { Capability, ConnectorService, EventService, EventType, ResourcesService, type Event } from "../../src/connector/c1.js";
 import type { LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { DEFAULT_SETTLE_MS } from "../../src/resources/audit-log-feed.js";
 import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/index.js";
@@ -195,6 +195,33 @@ describe("event feed over gRPC", () => {
     expect(calls).toBeGreaterThan(8);
     // Every event names when it happened.
     for (const event of events) expect(event.occurredAt && timestampMs(event.occurredAt)).toBeGreaterThan(now - DAY);
+  });
+
+  it("names a principal given only by email through the users a sync has listed", async () => {
+    let now = Date.now();
+    const clock = () => now;
+    stack = await startStack({ simulator: { clock }, connector: { eventFeed: { now: clock } } });
+    const sim = stack.simulator;
+    let cursor = (await stack.client.call(EventService.method.listEvents, { eventFeedId: FEED, startAt: timestampFromMs(now) })).cursor;
+    const poll = async () => {
+      const events: Event[] = [];
+      let res;
+      do {
+        res = await stack.client.call(EventService.method.listEvents, { eventFeedId: FEED, cursor });
+        events.push(...res.events);
+        cursor = res.cursor;
+      } while (res.hasMore);
+      return delivered(events).map((line) => line.slice(line.indexOf(" ") + 1));
+    };
+    // Carol's key, with Carol named only by her email, as audit records may name a principal.
+    const byEmail = () => sim.audit.append({ operation: "UpdateNamespaceAPI", status: "OK", principal: { type: "user", id: "", name: "carol@acme.example", apiKeyId: K.carolCli }, rawDetails: { namespace: NS.paymentsDev } });
+    byEmail();
+    now += DEFAULT_SETTLE_MS + MINUTE;
+    expect(await poll()).toEqual([`change namespace:${NS.paymentsDev}`]);
+    await stack.client.call(ResourcesService.method.listResources, { resourceTypeId: "user" });
+    byEmail();
+    now += DEFAULT_SETTLE_MS + MINUTE;
+    expect(await poll()).toEqual([`change namespace:${NS.paymentsDev}`, `usage api-key:${K.carolCli} by user:${U.carol}`]);
   });
 
   it("honours start_at, and starts 24 hours back without one (the demo account's week of history)", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDemoAccount, DEMO_API_KEYS, DEMO_IDS } from "../../src/simulator/demo-account.js";
 import type { Simulator } from "../../src/simulator/simulator.js";
 import { createApi, startDemo, type Api } from "./simulator-helper.js";
@@ -131,6 +131,11 @@ describe("audit log", () => {
       expect(user.spec.access.namespaceAccesses?.[details.namespace]?.permission).toBe(details.access?.permission);
     }
     expect((await logs()).logs!.map((r) => r.logId)).toEqual(edits.map((e) => e.record.logId).reverse());
+  });
+
+  it("edits on its own every --chaos interval", async () => {
+    ({ sim, api } = await startDemo({ chaosIntervalMs: 5 }));
+    await vi.waitFor(() => expect(sim.audit.size).toBeGreaterThanOrEqual(3), { timeout: 5000, interval: 5 });
   });
 
   it("starts the demo account with a week of history that agrees with its state, the same for the same seed", async () => {
