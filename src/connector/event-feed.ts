@@ -13,8 +13,8 @@ import type { Cursor } from "./page-token.js";
 import type { CallContext } from "./resource-syncer.js";
 
 /**
- * EventFeed is one stream of upstream activity served by EventService (baton-protocol.md §5.13
- * is what callers expect). The builder validates requests, picks the feed by event_feed_id and
+ * EventFeed is one stream of upstream activity served by EventService (docs/event-feed.md says
+ * what callers expect). The builder validates requests, picks the feed by event_feed_id and
  * seals its cursor; the feed only says what happened since its cursor.
  */
 export interface EventFeed {

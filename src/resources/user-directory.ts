@@ -11,7 +11,7 @@ export interface UserDirectory {
 }
 
 /**
- * DEFAULT_DIRECTORY_SIZE bounds the directory: 50,000 addresses (about 8 MB), every user of
+ * DEFAULT_DIRECTORY_SIZE bounds the directory: 50,000 addresses (about 10 MB), every user of
  * all but the largest accounts; beyond it, the addresses seen longest ago are forgotten.
  */
 export const DEFAULT_DIRECTORY_SIZE = 50_000;
