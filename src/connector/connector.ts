@@ -39,10 +39,13 @@ import {
   type ResourceTypesServiceListResourceTypesResponseSchema,
   type ResourcesServiceListResourcesRequest,
   ResourcesServiceListResourcesResponseSchema,
+  type ListEventFeedsResponseSchema,
+  type ListEventsRequest,
+  type ListEventsResponseSchema,
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument } from "./errors.js";
-import { createEventFeeds, type EventFeed, type EventFeeds } from "./event-feed.js";
+import { createEventFeeds, type EventFeed } from "./event-feed.js";
 import { encodeListItems } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
@@ -83,8 +86,8 @@ export interface Connector {
   metadata(): ConnectorMetadata;
   validate(info: CallInfo): Promise<void>;
   cleanup(syncId: string): void;
-  listEventFeeds: EventFeeds["listEventFeeds"];
-  listEvents(req: Parameters<EventFeeds["listEvents"]>[0], info: CallInfo): ReturnType<EventFeeds["listEvents"]>;
+  listEventFeeds(): Init<typeof ListEventFeedsResponseSchema>;
+  listEvents(req: ListEventsRequest, info: CallInfo): Promise<Init<typeof ListEventsResponseSchema>>;
   listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
   listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<Init<typeof ResourcesServiceListResourcesResponseSchema>>;
   getResource(req: ResourceGetterServiceGetResourceRequest, info: CallInfo): Promise<Init<typeof ResourceGetterServiceGetResourceResponseSchema>>;

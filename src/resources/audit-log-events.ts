@@ -40,7 +40,7 @@ export function eventsOfRecord(record: LogRecord, resolve: EmailResolver): Event
   const events: Event[] = [];
   const key = recordKey(record);
   const emit: Emit = (suffix, event) => events.push(create(EventSchema, { id: `${key}/${suffix}`, occurredAt: record.emitTime, event }));
-  MAPPERS[operationKey(record.operation)]?.(new Details(record.rawDetails), emit, resolve);
+  MAPPERS[operationKey(record.operation)]?.(readDetails(record.rawDetails), emit, resolve);
   const apiKeyId = record.principal?.apiKeyId ?? "";
   const actor = apiKeyId === "" ? undefined : actorOf(record, resolve);
   if (actor) {
@@ -72,34 +72,39 @@ function actorOf(record: LogRecord, resolve: EmailResolver): Resource | undefine
 }
 
 /** Details reads rawDetails: a field by its camelCase name or its snake_case one. */
-class Details {
-  constructor(private readonly json: JsonObject | undefined) {}
-
-  value(path: string): JsonValue | undefined {
-    let at: JsonValue | undefined = this.json;
-    for (const name of path.split(".")) {
-      if (typeof at !== "object" || at === null || Array.isArray(at)) return undefined;
-      at = at[name] ?? at[snake(name)];
-    }
-    return at;
-  }
-
-  /** string returns a non-empty string field. */
-  string(...paths: string[]): string | undefined {
-    for (const path of paths) {
-      const value = this.value(path);
-      if (typeof value === "string" && value !== "") return value;
-    }
-    return undefined;
-  }
-
+interface Details {
+  value(path: string): JsonValue | undefined;
+  /** string returns the first of the fields that is a non-empty string. */
+  string(...paths: string[]): string | undefined;
   /** user returns the id a user is named by: its id, or its email when the connector knows it. */
-  user(resolve: EmailResolver, idPaths: string[], emailPaths: string[]): string | undefined {
-    const id = this.string(...idPaths);
-    if (id) return id;
-    const email = this.string(...emailPaths);
-    return email ? resolve(email) : undefined;
-  }
+  user(resolve: EmailResolver, idPaths: string[], emailPaths: string[]): string | undefined;
+}
+
+function readDetails(json: JsonObject | undefined): Details {
+  const details: Details = {
+    value(path) {
+      let at: JsonValue | undefined = json;
+      for (const name of path.split(".")) {
+        if (typeof at !== "object" || at === null || Array.isArray(at)) return undefined;
+        at = at[name] ?? at[snake(name)];
+      }
+      return at;
+    },
+    string(...paths) {
+      for (const path of paths) {
+        const value = details.value(path);
+        if (typeof value === "string" && value !== "") return value;
+      }
+      return undefined;
+    },
+    user(resolve, idPaths, emailPaths) {
+      const id = details.string(...idPaths);
+      if (id) return id;
+      const email = details.string(...emailPaths);
+      return email ? resolve(email) : undefined;
+    },
+  };
+  return details;
 }
 
 function snake(name: string): string {

@@ -115,6 +115,10 @@ export function createAuditLogFeed(options: AuditLogFeedOptions): EventFeed {
         if (t >= open.next) state.recent.push({ t, h });
       }
       let hasMore = false;
+      if (page.nextPageToken !== "" && page.nextPageToken === open.token) {
+        // Callers would go round in circles; the builder refuses the same of a list (connector.ts).
+        throw new ConnectorError(Code.Internal, "the audit log returned the page token it was given: its pages do not end");
+      }
       if (page.nextPageToken !== "") {
         open.token = page.nextPageToken;
         hasMore = true;

@@ -20,8 +20,7 @@ import { createFaultInjector, type Fault, type FaultOptions } from "./fault-inje
 import { namespaceRoutes } from "./namespace-routes.js";
 import { createPrng } from "./prng.js";
 import { createRateLimiter } from "./rate-limiter.js";
-import type { Caller, HttpMethod, Route } from "./route.js";
-import { callerId } from "./route.js";
+import { callerId, type Caller, type HttpMethod, type Route } from "./route.js";
 import { createRouter } from "./router.js";
 import { serviceAccountRoutes } from "./service-account-routes.js";
 import { createSimulatorStats, increment, type SimulatorStats } from "./simulator-stats.js";
@@ -299,7 +298,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     let body: unknown;
     // A mutation the service handled, accepted or refused, is logged; one refused before (by
     // authentication, the rate limit or an injected fault) never reached it.
-    const log = (response: JsonValue | undefined): void => {
+    const logRequest = (response: JsonValue | undefined): void => {
       if (route.method === "GET" || caller === undefined) return;
       const principal = principalOf(caller);
       audit.append(requestEntry({ method: route.name, principal, params: match.params, body, query: url.searchParams, response }));
@@ -348,9 +347,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         query: url.searchParams,
         body,
       });
-      log(result);
+      logRequest(result);
     } catch (error) {
-      if (handling && error instanceof ApiError) log(undefined);
+      if (handling && error instanceof ApiError) logRequest(undefined);
       if (fault?.kind === "drop") return "drop";
       if (error instanceof ApiError) return errorReply(error);
       // Anything else is a simulator bug: answer INTERNAL without details, keep the cause in the log.

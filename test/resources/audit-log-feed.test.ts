@@ -270,6 +270,17 @@ describe("audit log feed", () => {
     expect(h.delivered.filter((id) => logOf(id) === logOf(later))).toEqual([`${logOf(later)}/change:namespace:ns.acme7`, `${logOf(later)}/usage`]);
   });
 
+  it("fails, rather than loop its callers forever, when the upstream hands back the page token it was given", async () => {
+    const h = harness();
+    for (let i = 0; i < 3; i++) h.log.add(h.now() - HOUR + i);
+    const first = await h.page("", { pageSize: 1 });
+    const real = h.log.client.getAuditLogs;
+    h.log.client.getAuditLogs = async (page, window) => ({ ...(await real(page, window)), nextPageToken: page.pageToken ?? "" });
+    const err = await h.page(first.cursor, { pageSize: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).code).toBe(Code.Internal);
+  });
+
   it("refuses a sealed cursor whose content is not a feed position", async () => {
     const h = harness();
     for (const bad of [{ lo: "x" }, { lo: 1, hi: 5, nx: 9 }, { lo: 1, tk: "t" }, { lo: 1, s: "abc" }, [], "cursor"]) {
