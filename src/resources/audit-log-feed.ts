@@ -89,7 +89,7 @@ export function createAuditLogFeed(options: AuditLogFeedOptions): EventFeed {
           state = { lo: oldest, skip: state.skip.filter((s) => s.t >= oldest), recent: [] };
         }
         const hi = at - settleMs;
-        // Nothing has settled since lo yet (start_at in the future, or a poll right after the last one).
+        // Nothing has settled since lo yet (a start_at less than the settle delay ago, or in the future).
         if (hi <= state.lo) return { events: [], cursor: writeCursor(state, request.maxCursorBytes, ctx.log), hasMore: false };
         state.open = { hi, next: Math.max(state.lo, hi - overlapMs), token: "" };
       }
