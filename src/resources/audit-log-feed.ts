@@ -55,6 +55,7 @@ interface FeedState {
   recent: Seen[];
 }
 
+const MAX_TIME_MS = 253_402_300_799_999;
 const ENTRY_BYTES = 10; // 4 bytes of time after lo, 6 of digest
 // Room a cursor keeps for its other fields and a typical upstream page token when it decides how
 // many records a new window may remember (half of what fits: the other half is for the window's own).
@@ -214,7 +215,8 @@ function readCursor(cursor: Cursor): FeedState {
   const malformed = () => invalidArgument("cursor is malformed; start again without a cursor (from start_at)");
   if (typeof cursor !== "object" || cursor === null || Array.isArray(cursor)) throw malformed();
   const { lo, hi, nx, tk, s, r } = cursor as Record<string, Cursor | undefined>;
-  const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  // Times from 1970 to the end of year 9999, as a request's start_at may be.
+  const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TIME_MS;
   if (!isTime(lo)) throw malformed();
   const unpack = (value: Cursor | undefined): Seen[] => {
     if (value === undefined) return [];
@@ -230,7 +232,8 @@ function readCursor(cursor: Cursor): FeedState {
     if (nx !== undefined || tk !== undefined || r !== undefined) throw malformed();
     return state;
   }
-  if (!isTime(hi) || !isTime(nx) || nx < lo || nx > hi || (tk !== undefined && (typeof tk !== "string" || tk === ""))) throw malformed();
+  // A window the feed opens spans at most the 30 days kept: its times fit the 4 bytes of an entry.
+  if (!isTime(hi) || !isTime(nx) || nx < lo || nx > hi || hi - lo > 0xffff_ffff || (tk !== undefined && (typeof tk !== "string" || tk === ""))) throw malformed();
   state.open = { hi, next: nx, token: tk ?? "" };
   state.recent = unpack(r);
   if (state.recent.some((x) => x.t < nx || x.t >= hi)) throw malformed();

@@ -3,7 +3,9 @@ import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterEach, describe, expect, it } from "vitest";
 import { Capability, ConnectorService, EventService, EventType, ResourcesService, type Event } from "../../src/connector/c1.js";
 import type { LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
+import { sealCursor } from "../../src/connector/event-feed.js";
 import { DEFAULT_SETTLE_MS } from "../../src/resources/audit-log-feed.js";
+import { createPrng } from "../../src/simulator/prng.js";
 import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/index.js";
 import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";
@@ -195,6 +197,58 @@ describe("event feed over gRPC", () => {
     expect(calls).toBeGreaterThan(8);
     // Every event names when it happened.
     for (const event of events) expect(event.occurredAt && timestampMs(event.occurredAt)).toBeGreaterThan(now - DAY);
+  });
+
+  it("answers random and forged requests with OK or INVALID_ARGUMENT, never an error, at most one upstream request each", async () => {
+    stack = await startStack({ simulator: { auditHistoryDays: 7 } });
+    const prng = createPrng(17);
+    const real: string[] = [];
+    let cursor = "";
+    do {
+      const res = await stack.client.call(EventService.method.listEvents, { eventFeedId: FEED, cursor, pageSize: 7, startAt: timestampFromMs(Date.now() - 8 * DAY) });
+      real.push(res.cursor);
+      cursor = res.hasMore ? res.cursor : "";
+    } while (cursor);
+    // The checksum is no secret, so a caller can forge a cursor with any content: it must not hurt.
+    const forged = [
+      { lo: 0, hi: 10, nx: 5, tk: "not-a-token" },
+      { lo: 253_402_300_799_999 },
+      { lo: 1, hi: 253_402_300_799_999, nx: 1 },
+      { lo: 2 ** 53 },
+      { lo: -5 },
+      { lo: 5, s: "AAAAAAAAAAAAAA" },
+      { lo: 5, hi: 9, nx: 6, r: "AAAAAAAAAAAAAA" },
+      { lo: Date.now() - DAY, s: Buffer.alloc(10).toString("base64url") },
+      [],
+      null,
+      "x",
+    ].map((c) => sealCursor(FEED, c as never));
+    const flip = (c: string) => {
+      const i = prng.int(c.length);
+      return `${c.slice(0, i)}${c[i] === "A" ? "B" : "A"}${c.slice(i + 1)}`;
+    };
+    const codes = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const request: Record<string, unknown> = { eventFeedId: FEED };
+      if (prng.chance(0.5)) request.startAt = { seconds: BigInt(prng.between(-70_000_000_000, 260_000_000_000)), nanos: prng.pick([0, 1, 999_999_999, -1, 1_000_000_000]) };
+      if (prng.chance(0.5)) request.pageSize = prng.pick([0, 1, 7, 1000, 1001, 2 ** 32 - 1]);
+      const kind = prng.int(4);
+      if (kind === 0) request.cursor = prng.pick(real);
+      else if (kind === 1) request.cursor = flip(prng.pick(real));
+      else if (kind === 2) request.cursor = prng.pick(forged);
+      else request.cursor = prng.pick(["", "garbage", ".", "a.b", "x".repeat(4096)]);
+      const before = stack.simulator.stats.requests;
+      const code = await stack.client.call(EventService.method.listEvents, request).then(
+        () => "OK",
+        (err: { code: number }) => status[err.code],
+      );
+      expect(["OK", "INVALID_ARGUMENT"], JSON.stringify(request, (_k, v) => (typeof v === "bigint" ? String(v) : v))).toContain(code);
+      expect(stack.simulator.stats.requests - before).toBeLessThanOrEqual(1);
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+    expect(codes.get("OK")).toBeGreaterThan(30);
+    expect(codes.get("INVALID_ARGUMENT")).toBeGreaterThan(30);
+    expect(stack.logs.filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
   });
 
   it("names a principal given only by email through the users a sync has listed", async () => {
