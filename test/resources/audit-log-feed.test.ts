@@ -283,7 +283,7 @@ describe("audit log feed", () => {
 
   it("refuses a sealed cursor whose content is not a feed position", async () => {
     const h = harness();
-    for (const bad of [{ lo: "x" }, { lo: 1, hi: 5, nx: 9 }, { lo: 1, tk: "t" }, { lo: 1, s: "abc" }, [], "cursor"]) {
+    for (const bad of [{ lo: "x" }, { lo: 1, hi: 5, nx: 9 }, { lo: 1, hi: 2 ** 32 + 1, nx: 1 }, { lo: 1, tk: "t" }, { lo: 1, s: "abc" }, [], "cursor"]) {
       try {
         await h.page(sealCursor(AUDIT_LOG_FEED_ID, bad as never));
         throw new Error("expected a refusal");
