@@ -3,6 +3,7 @@ import { createConnector, type Connector } from "./connector/connector.js";
 import { fastPathsOn } from "./fast-paths.js";
 import { Code, ConnectorError } from "./connector/errors.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { createAuditLogFeed } from "./resources/audit-log-feed.js";
 import { createResourceSyncers } from "./resources/index.js";
 import { createTemporalAccount, type TemporalAccount } from "./resources/temporal-account.js";
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
@@ -26,6 +27,8 @@ export interface TemporalConnectorOptions {
   minPollMs?: number;
   provisioning: boolean;
   defaultAccountRole?: RoleSlug;
+  /** The audit-log event feed's timing (audit-log-feed.ts); tests shorten it and bring their own clock. */
+  eventFeed?: { settleMs?: number; overlapMs?: number; now?: () => number };
   log: Logger;
 }
 
@@ -61,6 +64,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
   });
   const connector = createConnector({
     resourceTypes: createResourceSyncers(account),
+    eventFeeds: [createAuditLogFeed({ client, users: account.users, ...options.eventFeed })],
     provisioning: options.provisioning,
     metadata: {
       displayName: "Temporal Cloud",

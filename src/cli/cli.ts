@@ -23,6 +23,7 @@ Commands:
   sync          Sync the account once into a .c1z file for the baton CLI (-f sync.c1z), or run one
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
+  events        Print the changes Temporal Cloud's audit log shows (--since 24h), one per line (--json)
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
 
@@ -77,6 +78,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       account: await accountOf(values),
       latencyMs: values.latency as number,
       operationDelayMs: values["operation-delay"] as number,
+      ...auditOf(values),
     });
     const apiKey = values.users === undefined ? DEMO_API_KEY : simulator.store.bearerKeys()[0]!;
     const app = connectorOf(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log);
@@ -101,6 +103,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       latencyMs: values.latency as number,
       operationDelayMs: values["operation-delay"] as number,
       cacheReads: values["cache-reads"] as boolean,
+      ...auditOf(values),
     });
     // One JSON line on stdout, for scripts (the benchmark reads it); the key is the simulator's own.
     process.stdout.write(`${JSON.stringify({ url: simulator.url, apiKey: simulator.store.bearerKeys()[0] })}\n`);
@@ -122,6 +125,18 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   async inspect(values, env) {
     const { runInspectCommand } = await import("./inspect-command.js");
     return runInspectCommand(values, env);
+  },
+
+  async events(values) {
+    const { runEventsCommand } = await import("./events-command.js");
+    return runEventsCommand(values, {
+      connect() {
+        const apiKey = apiKeyOf(values);
+        const log = logger(values, [apiKey]);
+        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+        return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
+      },
+    });
   },
 
   async capabilities() {
@@ -222,6 +237,14 @@ function hostPort(listen: string, portOverride?: number): [string, number] {
   return [host, portOverride ?? Number(m[2])];
 }
 
+/** auditOf is the simulator's audit-log settings: its history and the chaos editor. */
+function auditOf(values: Values): { auditHistoryDays: number; chaosIntervalMs?: number } {
+  const days = values["audit-history-days"] as number;
+  if (!(days >= 0)) throw new CommandError(`--audit-history-days must not be negative, got ${days}`, 2);
+  const chaos = values.chaos as number;
+  return { auditHistoryDays: days, ...(chaos > 0 ? { chaosIntervalMs: chaos } : {}) };
+}
+
 /** accountOf is the simulator's account: the demo account, or a generated one with --users. */
 async function accountOf(values: Values) {
   const { createDemoAccount, generateAccount } = await import("../simulator/index.js");
@@ -280,6 +303,7 @@ Try (reflection is on, no .proto files needed):
   ${curl} ${base}/c1.connector.v2.ResourceTypesService/ListResourceTypes
   ${curl} -d '{"resourceTypeId":"user"}' ${base}/c1.connector.v2.ResourcesService/ListResources
   ${curl} -d '{"resource":{"id":{"resourceType":"namespace","resource":"payments-prod.acme7"}}}' ${base}/c1.connector.v2.GrantsService/ListGrants
+  ${curl} -d '{"eventFeedId":"temporal_audit_log","startAt":"${new Date(Date.now() - 7 * 24 * 3_600_000).toISOString()}"}' ${base}/c1.connector.v2.EventService/ListEvents
 
 Stop with Ctrl-C.
 `;

@@ -6,7 +6,7 @@
 import { DEFAULT_API_VERSION } from "../temporal/transport.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -24,19 +24,21 @@ export interface Field {
 }
 
 const CONNECTOR: readonly Command[] = ["serve", "demo", "sync"];
-const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync"];
+const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "events"];
+// What every command that reads Temporal Cloud needs.
+const UPSTREAM: readonly Command[] = ["serve", "sync", "events"];
 const DATASET: readonly Command[] = ["demo", "simulator"];
 const ONE_SHOT: readonly Command[] = ["sync"];
 
 /** FIELDS lists every setting of every command. */
 export const FIELDS: readonly Field[] = [
-  { name: "api-key", type: "string", secret: true, commands: ["serve", "sync"], description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
-  { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
-  { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: ["serve", "sync"], description: "Temporal Cloud Ops API address (override for testing)." },
-  { name: "allow-insecure", type: "boolean", default: false, commands: ["serve", "sync"], description: "Allow a plain-text http:// base URL (test servers only)." },
-  { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
-  { name: "rate-limit", type: "number", default: 80, commands: CONNECTOR, description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
-  { name: "request-timeout", type: "duration", default: "30s", commands: CONNECTOR, description: "Timeout of one Temporal Cloud API request." },
+  { name: "api-key", type: "string", secret: true, commands: UPSTREAM, description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
+  { name: "api-key-file", type: "string", commands: UPSTREAM, description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
+  { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: UPSTREAM, description: "Temporal Cloud Ops API address (override for testing)." },
+  { name: "allow-insecure", type: "boolean", default: false, commands: UPSTREAM, description: "Allow a plain-text http:// base URL (test servers only)." },
+  { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: UPSTREAM, description: "Value of the temporal-cloud-api-version header." },
+  { name: "rate-limit", type: "number", default: 80, commands: [...CONNECTOR, "events"], description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
+  { name: "request-timeout", type: "duration", default: "30s", commands: [...CONNECTOR, "events"], description: "Timeout of one Temporal Cloud API request." },
   { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
   { name: "provisioning", short: "p", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow grant, revoke, account creation and deletion." },
   { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: CONNECTOR, description: "Account role given to accounts the connector creates." },
@@ -46,7 +48,8 @@ export const FIELDS: readonly Field[] = [
   { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
   { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
-  { name: "json", type: "boolean", default: false, commands: ["inspect"], description: "Print resources, entitlements and grants as JSON." },
+  { name: "json", type: "boolean", default: false, commands: ["inspect", "events"], description: "inspect: print resources, entitlements and grants as JSON. events: print each event as a line of JSON (the protocol's Event)." },
+  { name: "since", type: "duration", default: "24h", commands: ["events"], description: "events: list the events of this long ago until now (the audit log keeps 30 days: at most 720h)." },
   // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
   { name: "grant-entitlement", type: "string", commands: ONE_SHOT, description: "One-shot grant: the entitlement id (from --file) to grant to --grant-principal; no sync is run." },
   { name: "grant-principal", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource id (from --file)." },
@@ -70,6 +73,8 @@ export const FIELDS: readonly Field[] = [
   { name: "seed", type: "number", default: 1, commands: DATASET, description: "Generated account: random seed." },
   { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: time every response takes at least (its own work included)." },
   { name: "operation-delay", type: "duration", default: "0s", commands: DATASET, description: "Simulator: how long async operations take." },
+  { name: "chaos", type: "duration", default: "0s", commands: DATASET, description: "Simulator: every this long, change the account behind the connector's back, as a person in the web UI would, and log it in the audit log (0s: never)." },
+  { name: "audit-history-days", type: "number", default: 7, commands: DATASET, description: "Simulator: days of audit log the account starts with (a plausible history of its current state; 0: none)." },
   { name: "cache-reads", type: "boolean", default: false, commands: ["simulator"], description: "Simulator: answer a repeated list read from the body sent before, until the next write (benchmarks)." },
 ];
 
@@ -79,7 +84,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {
@@ -186,7 +191,7 @@ export function configSchema(): unknown {
       type: f.type,
       ...(f.choices ? { choices: f.choices } : {}),
       ...(f.default !== undefined ? { default: f.default } : {}),
-      required: f.name === "api-key" ? "for serve and sync (or --api-key-file)" : false,
+      required: f.name === "api-key" ? "for serve, sync and events (or --api-key-file)" : false,
       secret: f.secret ?? false,
       commands: f.commands,
     })),

@@ -2,13 +2,12 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import type { TemporalConnector } from "../app.js";
 import type { Values } from "./config.js";
-import { startServer, type RunningServer } from "../server/server.js";
-import { createGrpcClient, type GrpcClient } from "../sync/grpc-client.js";
 import { runSync } from "../sync/syncer.js";
 import { C1zFormatError } from "../c1z/c1z-envelope.js";
 import { openC1z, type C1zReader } from "../c1z/c1z-reader.js";
 import { createC1zWriter, type C1zWriter } from "../c1z/c1z-writer.js";
 import { CommandError } from "./command-error.js";
+import { describeError, serveInProcess, type Endpoint } from "./loopback.js";
 import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
 import { createSyncProgressReporter } from "./sync-progress.js";
 import { removeTempPathsSync } from "../c1z/temp-paths.js";
@@ -152,25 +151,6 @@ export async function openSyncFile(file: string, options: { tempDir?: string; si
   }
 }
 
-interface Endpoint {
-  client: GrpcClient;
-  close(): Promise<void>;
-}
-
-/** serveInProcess serves the connector on a loopback port and connects a gRPC client to it. */
-async function serveInProcess(app: TemporalConnector, log: Logger): Promise<Endpoint> {
-  // Short drain: when the command stops, its own client is the only caller and has gone.
-  const server: RunningServer = await startServer({ connector: app.connector, log, host: "127.0.0.1", port: 0, drainTimeoutMs: 1000 });
-  const client = createGrpcClient({ address: `127.0.0.1:${server.port}` });
-  return {
-    client,
-    async close() {
-      client.close();
-      await server.close();
-    },
-  };
-}
-
 /**
  * interruptOnSignals turns the first SIGINT or SIGTERM into an abort of the running command,
  * which then cleans up and exits with a message. A second signal means "now": temporary files
@@ -211,34 +191,6 @@ function interruptedBy(signal: AbortSignal): NodeJS.Signals | undefined {
 /** exitCodeOf follows the shell convention: 128 + the signal number. */
 function exitCodeOf(signal: NodeJS.Signals): number {
   return signal === "SIGINT" ? 130 : 143;
-}
-
-const GRPC_CODES = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
-
-/** describeError renders a failed call as "<message> [code]", the connector's words first. */
-function describeError(err: unknown): string {
-  if (err instanceof Error && "code" in err && typeof err.code === "number" && "details" in err && typeof err.details === "string") {
-    return `${err.details || err.message} [${GRPC_CODES[err.code] ?? err.code}]`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorCode(err: unknown): string {

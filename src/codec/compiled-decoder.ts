@@ -3,7 +3,7 @@ import { fromBinary, ScalarType, type DescField, type DescMessage, type JsonObje
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /**
- * A protobuf binary decoder compiled per message type: the counterpart of message-encoder.ts for
+ * A protobuf binary decoder compiled per message type: the counterpart of compiled-encoder.ts for
  * the side that reads a sync's pages (the sync command, tests, the benchmark's stand-in for the Go
  * syncer). protobuf-es's fromBinary goes through its reflection API for every field, which cost
  * the client more CPU than the connector spent serving the sync. This one reads straight into

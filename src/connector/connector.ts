@@ -39,9 +39,13 @@ import {
   type ResourceTypesServiceListResourceTypesResponseSchema,
   type ResourcesServiceListResourcesRequest,
   ResourcesServiceListResourcesResponseSchema,
+  type ListEventFeedsResponseSchema,
+  type ListEventsRequest,
+  type ListEventsResponseSchema,
 } from "./c1.js";
 import { annotation, hasAnnotation } from "./annotations.js";
 import { Code, ConnectorError, failedPrecondition, invalidArgument, toConnectorError, type ErrorTranslator } from "./errors.js";
+import { createEventFeeds, type EventFeed } from "./event-feed.js";
 import { encodeInit, encodeListItems, type EncodedMessage } from "../codec/codecs.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
@@ -66,6 +70,8 @@ export interface ConnectorOptions {
   translateError?: ErrorTranslator;
   /** Build a sync's next list page while the syncer stores the current one (default true). */
   readAhead?: boolean;
+  /** Event feeds served by EventService; any feed makes the connector announce CAPABILITY_EVENT_FEED_V2. */
+  eventFeeds?: readonly EventFeed[];
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -91,6 +97,8 @@ export interface Connector {
   metadata(): ConnectorMetadata;
   validate(info: CallInfo): Promise<void>;
   cleanup(syncId: string): void;
+  listEventFeeds(): Init<typeof ListEventFeedsResponseSchema>;
+  listEvents(req: ListEventsRequest, info: CallInfo): Promise<Init<typeof ListEventsResponseSchema>>;
   listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
   listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<EncodedMessage<typeof ResourcesServiceListResourcesResponseSchema>>;
   getResource(req: ResourceGetterServiceGetResourceRequest, info: CallInfo): Promise<Init<typeof ResourceGetterServiceGetResourceResponseSchema>>;
@@ -181,7 +189,9 @@ export function createConnector(options: ConnectorOptions): Connector {
     return list;
   }
 
+  const eventFeeds = createEventFeeds(options.eventFeeds ?? []);
   const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(types, announced));
+  if (options.eventFeeds?.length) capabilities.connectorCapabilities = [...capabilities.connectorCapabilities, Capability.EVENT_FEED_V2].sort((a, b) => a - b);
   const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
 
   return {
@@ -194,6 +204,9 @@ export function createConnector(options: ConnectorOptions): Connector {
       readAhead?.forget(syncId);
       options.cleanup?.(syncId);
     },
+
+    listEventFeeds: eventFeeds.listEventFeeds,
+    listEvents: (req, info) => eventFeeds.listEvents(req, info),
 
     listResourceTypes(req) {
       if (req.pageToken !== "") throw invalidArgument("page_token: resource types are listed in a single page; call again without a page_token");

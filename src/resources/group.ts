@@ -178,7 +178,7 @@ function memberGrants(groupId: string, members: readonly UserGroupMember[], immu
 }
 
 /** memberEntitlement is a group's `member` entitlement, immutable when an IdP manages membership. */
-function memberEntitlement(resource: Resource, source: GroupSource): Entitlement {
+export function memberEntitlement(resource: Resource, source: GroupSource): Entitlement {
   const reason = externallyManaged(source);
   const name = resource.displayName || resource.id!.resource;
   return newEntitlement(resource, MEMBER, {

@@ -192,7 +192,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
 }
 
 /** namespaceEntitlements are the admin, write and read permissions of a namespace (docs/compatibility.md, "Entitlements"). */
-function namespaceEntitlements(resource: Resource): Entitlement[] {
+export function namespaceEntitlements(resource: Resource): Entitlement[] {
   const ns = resource.id!.resource;
   return PERMISSIONS.map((p) =>
     newEntitlement(resource, p.slug, {

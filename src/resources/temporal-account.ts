@@ -5,6 +5,7 @@ import { createAccountSnapshot, type AccountSnapshot } from "../temporal/account
 import type { TemporalClient } from "../temporal/client.js";
 import { awaitOperation } from "../temporal/operations.js";
 import type { RoleSlug } from "./temporal-access.js";
+import { createUserDirectory, type UserDirectory } from "./user-directory.js";
 
 /** TemporalAccountOptions configures createTemporalAccount. */
 export interface TemporalAccountOptions {
@@ -24,6 +25,8 @@ export interface TemporalAccountOptions {
 export interface TemporalAccount {
   readonly client: TemporalClient;
   readonly defaultAccountRole: RoleSlug;
+  /** The users the connector has seen, by email (for audit records that name a user only by email). */
+  readonly users: UserDirectory;
   /**
    * snapshot returns the sync's shared snapshot when the call belongs to a sync (active_sync_id),
    * so every list is read once per sync; otherwise a fresh one, so a call outside a sync never
@@ -53,6 +56,7 @@ export function createTemporalAccount(options: TemporalAccountOptions): Temporal
   return {
     client,
     defaultAccountRole: options.defaultAccountRole ?? "read",
+    users: createUserDirectory(),
     snapshot: (ctx) => (ctx.syncId ? snapshots.get(ctx.syncId) : createAccountSnapshot(client)),
     accountId() {
       // Not tied to one caller's signal: concurrent callers share this one request.

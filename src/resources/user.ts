@@ -77,10 +77,14 @@ export function createUserSyncer(account: TemporalAccount): ResourceSyncer {
     resourceType: USER,
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
-      return pageOf(ctx, account.snapshot(ctx).users, cursor, (u) => userResource(u));
+      return pageOf(ctx, account.snapshot(ctx).users, cursor, (u) => {
+        account.users.remember(u.spec?.email ?? "", u.id);
+        return userResource(u);
+      });
     },
     async get(ctx, id) {
       const user = await orUndefinedIfMissing(account.client.getUser(id.resource, { signal: ctx.signal }));
+      if (user) account.users.remember(user.spec?.email ?? "", user.id);
       return user && userResource(user);
     },
 

@@ -110,10 +110,8 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
       issueCredential: unsupported("IssueCredential"),
     });
     router.service(EventService, {
-      listEventFeeds: () => ({ list: [] }),
-      listEvents(req) {
-        throw new ConnectError(`event feed "${req.eventFeedId || "baton_feed_event"}" not found: this connector has no event feeds`, Code.NotFound);
-      },
+      listEventFeeds: () => connector.listEventFeeds(),
+      listEvents: (req, ctx) => connector.listEvents(req, info(ctx)),
     });
     router.service(ActionService, {
       listActionSchemas: () => ({ schemas: [] }),

@@ -4,6 +4,8 @@ export { startSimulator, ROUTES } from "./simulator.js";
 export type { InjectedError, SimulatedRequest, Simulator, SimulatorOptions } from "./simulator.js";
 export type { FaultOptions } from "./fault-injector.js";
 export type { OperationOutcome, OperationOutcomeState } from "./async-operations.js";
+export type { AuditLog, AuditPrincipal } from "./audit-log.js";
+export type { ChaosEdit } from "./chaos.js";
 export type { SimulatorStats } from "./simulator-stats.js";
 export { STATS_PATH, statsJson } from "./stats-route.js";
 export type { SimulatorStatsJson } from "./stats-route.js";

@@ -96,8 +96,12 @@ function setQueryValue(
         target[field.jsonName] = values.map((v) => queryEnum(field, descEnum, v));
       }
       return;
+    case "message":
+      // Like the gateway, a Timestamp is one query value in RFC 3339 (e.g. startTimeInclusive).
+      if (field.message.typeName === "google.protobuf.Timestamp") target[field.jsonName] = values.at(-1) ?? "";
+      return;
     default:
-      // Maps and whole messages cannot be written as one query value.
+      // Maps and other messages cannot be written as one query value.
       return;
   }
 }

@@ -2,6 +2,7 @@ import { create, toJson, type DescMessage, type JsonValue, type MessageInitShape
 import type { ApiKey, ServiceAccount, User } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { invalidArgument, notFound } from "./api-error.js";
 import type { AsyncOperations } from "./async-operations.js";
+import type { AuditLog } from "./audit-log.js";
 import { parseRequest } from "./parse-request.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
@@ -23,6 +24,7 @@ export interface RouteContext {
   readonly method: HttpMethod;
   readonly store: SimulatorStore;
   readonly operations: AsyncOperations;
+  readonly audit: AuditLog;
   readonly caller: Caller;
   /** Path variables by the JSON name of the request field they bind. */
   readonly params: Record<string, string>;

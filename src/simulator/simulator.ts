@@ -10,13 +10,17 @@ import {
   type OperationOutcome,
   type OperationOutcomeDecider,
 } from "./async-operations.js";
+import { auditLogRoutes } from "./audit-log-routes.js";
+import { createAuditLog, requestEntry, type AuditLog, type AuditPrincipal } from "./audit-log.js";
+import { auditHistory } from "./audit-history.js";
 import { authenticate } from "./authenticate.js";
+import { createChaos, type ChaosEdit } from "./chaos.js";
 import { customRoleRoutes } from "./custom-role-routes.js";
 import { createFaultInjector, type Fault, type FaultOptions } from "./fault-injector.js";
 import { namespaceRoutes } from "./namespace-routes.js";
 import { createPrng } from "./prng.js";
 import { createRateLimiter } from "./rate-limiter.js";
-import type { Caller, HttpMethod, Route } from "./route.js";
+import { callerId, type Caller, type HttpMethod, type Route } from "./route.js";
 import { createRouter } from "./router.js";
 import { serviceAccountRoutes } from "./service-account-routes.js";
 import { createSimulatorStats, increment, type SimulatorStats } from "./simulator-stats.js";
@@ -27,6 +31,7 @@ import { userRoutes } from "./user-routes.js";
 
 export type { FaultOptions } from "./fault-injector.js";
 export type { OperationOutcome } from "./async-operations.js";
+export type { ChaosEdit } from "./chaos.js";
 
 /**
  * SimulatorOptions configures startSimulator.
@@ -66,6 +71,17 @@ export interface SimulatorOptions {
    * as known). Tests use it to prove that no decision of the connector rests on the wording.
    */
   rewordErrors?: (message: string) => string;
+  /** Clock of the simulated account, in ms since the epoch (default Date.now). */
+  clock?: () => number;
+  /** Records appended to the audit log become visible this long after their emit time (default 0). */
+  auditDelayMs?: number;
+  /**
+   * Days of audit-log history to start with (default 0): plausible past activity that led to
+   * the account's current state (audit-history.ts).
+   */
+  auditHistoryDays?: number;
+  /** Every this many ms, change the account behind the connector's back (chaos.ts; default never). */
+  chaosIntervalMs?: number;
 }
 
 /**
@@ -100,6 +116,12 @@ export interface Simulator {
   /** The live state; tests read and change it directly. */
   readonly store: SimulatorStore;
   readonly stats: SimulatorStats;
+  /** The audit log: every mutation request, accepted or refused, and every chaos edit. */
+  readonly audit: AuditLog;
+  /** setAuditDelay makes audit records appended from now on visible only `delayMs` after they were emitted. */
+  setAuditDelay(delayMs: number): void;
+  /** chaos applies one random edit behind the connector's back (as a person in the web UI) and logs it. */
+  chaos(): ChaosEdit;
   setFaults(faults: FaultOptions | undefined): void;
   setLatency(latencyMs: number, jitterMs?: number): void;
   /**
@@ -130,6 +152,7 @@ export const ROUTES: readonly Route[] = [
   ...apiKeyRoutes,
   ...customRoleRoutes,
   ...namespaceRoutes,
+  ...auditLogRoutes,
 ];
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -187,6 +210,12 @@ function faultReply(fault: Extract<Fault, { kind: "status" }>, caller: Caller): 
   }
 }
 
+/** principalOf names the caller as audit records do. */
+function principalOf(caller: Caller): AuditPrincipal {
+  const name = caller.kind === "user" ? (caller.user.spec?.email ?? "") : (caller.serviceAccount.spec?.name ?? "");
+  return { type: caller.kind === "user" ? "user" : "serviceaccount", id: callerId(caller), name, apiKeyId: caller.apiKey.id };
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -219,7 +248,11 @@ function parseJsonBody(text: string): unknown {
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const seed = options.seed ?? 1;
   const stats = createSimulatorStats();
-  const store = createSimulatorStore(options.account, { seed });
+  const store = createSimulatorStore(options.account, { seed, ...(options.clock ? { now: options.clock } : {}) });
+  const audit = createAuditLog({ now: store.now, prng: createPrng(seed ^ 0xa0d17) });
+  for (const entry of auditHistory(options.account, { now: store.now(), days: options.auditHistoryDays ?? 0, seed })) audit.append(entry);
+  audit.setDelay(options.auditDelayMs ?? 0);
+  const chaos = createChaos({ store, audit, prng: createPrng(seed ^ 0xc4a05) });
   const operations = createAsyncOperations({
     store,
     stats,
@@ -272,14 +305,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     let fault: Fault | undefined;
     let result: JsonValue;
     let cacheKey: string | undefined;
+    let caller: Caller | undefined;
+    let body: unknown;
+    // A mutation the service handled, accepted or refused, is logged; one refused before (by
+    // authentication, the rate limit or an injected fault) never reached it.
+    const logRequest = (response: JsonValue | undefined): void => {
+      if (route.method === "GET" || caller === undefined) return;
+      const principal = principalOf(caller);
+      audit.append(requestEntry({ method: route.name, principal, params: match.params, body, query: url.searchParams, response }));
+    };
+    let handling = false;
     try {
-      const caller = authenticate(store, req.headers.authorization);
+      caller = authenticate(store, req.headers.authorization);
       const version = req.headers[VERSION_HEADER];
       if (typeof version === "string" && version !== "" && !VERSION_PATTERN.test(version)) {
         // (uncertain, docs/temporal-cloud-api.md, "Version header") unknown versions; refusing anything but the two known forms.
         throw invalidArgument(`unsupported ${VERSION_HEADER} header value ${JSON.stringify(version)}`);
       }
-      const body = route.method === "POST" ? parseJsonBody(bodyText) : undefined;
+      body = route.method === "POST" ? parseJsonBody(bodyText) : undefined;
       const injected = hook?.({
         method,
         path: url.pathname,
@@ -304,16 +347,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       cacheKey = readCache && route.cacheable && operations.pendingCount() === 0 ? `${caller.apiKey.id} ${String(version ?? "")} ${req.url ?? ""}` : undefined;
       const cached = cacheKey === undefined ? undefined : readCache!.get(cacheKey);
       if (cached !== undefined && fault?.kind !== "drop") return { status: 200, body: cached, contentType: "application/json" };
+      handling = true;
       result = route.handle({
         method: route.method as HttpMethod,
         store,
         operations,
+        audit,
         caller,
         params: match.params,
         query: url.searchParams,
         body,
       });
+      logRequest(result);
     } catch (error) {
+      if (handling && error instanceof ApiError) logRequest(undefined);
       if (fault?.kind === "drop") return "drop";
       if (error instanceof ApiError) return errorReply(error, options.rewordErrors);
       // Anything else is a simulator bug: answer INTERNAL without details, keep the cause in the log.
@@ -321,9 +368,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return statusReply(Code.INTERNAL, "internal error", 500);
     }
     if (fault?.kind === "drop") return "drop";
-    const body = JSON.stringify(result);
-    if (cacheKey !== undefined) readCache!.set(cacheKey, body);
-    return { status: 200, body, contentType: "application/json" };
+    const text = JSON.stringify(result);
+    if (cacheKey !== undefined) readCache!.set(cacheKey, text);
+    return { status: 200, body: text, contentType: "application/json" };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -372,11 +419,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const chaosEdit = (): ChaosEdit => {
+    readCache?.clear();
+    return chaos.edit();
+  };
+  const chaosTimer = options.chaosIntervalMs ? setInterval(chaosEdit, options.chaosIntervalMs) : undefined;
+  chaosTimer?.unref();
 
   return {
     url,
     store,
     stats,
+    audit,
+    setAuditDelay: (delayMs) => audit.setDelay(delayMs),
+    chaos: chaosEdit,
     setFaults: (next) => faults.set(next),
     setLatency(nextLatencyMs, nextJitterMs = 0) {
       latencyMs = nextLatencyMs;
@@ -399,6 +455,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        clearInterval(chaosTimer);
         server.close((error) => (error === undefined ? resolve() : reject(error)));
         server.closeAllConnections();
       }),

@@ -123,7 +123,7 @@ export const HANDLER_CODES: Record<string, readonly number[]> = {
   "AccountManagerService/CreateAccount": PROVISIONING,
   "CredentialManagerService/RotateCredential": [INVALID_ARGUMENT, UNIMPLEMENTED],
   "CredentialManagerService/IssueCredential": [INVALID_ARGUMENT, UNIMPLEMENTED],
-  "EventService/ListEvents": [INVALID_ARGUMENT, NOT_FOUND],
+  "EventService/ListEvents": [OK, INVALID_ARGUMENT, NOT_FOUND],
   "EventService/ListEventFeeds": [OK, INVALID_ARGUMENT],
   "ActionService/InvokeAction": [INVALID_ARGUMENT, NOT_FOUND],
   "ActionService/GetActionStatus": [INVALID_ARGUMENT, NOT_FOUND],

@@ -103,6 +103,7 @@ export async function harvest(stack: Stack, foreign: ForeignHarvest): Promise<Co
     ...Object.values(DEMO_IDS.namespaces).flatMap((ns) => [`namespace:${ns}:read`, `namespace:${ns}:admin`, `namespace:${ns}:nope`]),
     ...sample(tokens, 10).map((t) => t.token),
     ...foreign.ids,
+    "temporal_audit_log", "baton_feed_event",
     "c1.connector.v2.ResourcesService", "grpc.health.v1.Health", "c1/connector/v2/resource.proto", "c1.connector.v2.Resource.id", "google.protobuf.Any",
     long(1024), long(1025),
   ].filter((s) => !touchesConnector(s));

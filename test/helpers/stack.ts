@@ -23,6 +23,11 @@ export interface Stack {
   address: string;
   /** Every log line the connector wrote. */
   logs: string[];
+  /**
+   * restartConnector stops the connector (client, server, app) and starts a new one, as a new
+   * process would, against the same simulator; app, server, client and address are replaced.
+   */
+  restartConnector(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,30 +40,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logs: string[] = [];
   const apiKey = options.apiKey ?? (options.account ? simulator.store.bearerKeys()[0]! : DEMO_API_KEY);
   const log = createLogger({ level: "debug", format: "json", secrets: [apiKey], destination: { write: (line: string) => logs.push(line) } });
-  const app = createTemporalConnector({
-    baseUrl: simulator.url,
-    apiKey,
-    allowInsecure: true,
-    provisioning: options.provisioning ?? false,
-    minPollMs: 5,
-    log,
-    ...options.connector,
-  });
-  const server = await startServer({ connector: app.connector, log, host: "127.0.0.1", port: 0, ...options.server });
-  const address = `127.0.0.1:${server.port}`;
-  const client = createGrpcClient({ address });
-  return {
+  const connect = async () => {
+    const app = createTemporalConnector({
+      baseUrl: simulator.url,
+      apiKey,
+      allowInsecure: true,
+      provisioning: options.provisioning ?? false,
+      minPollMs: 5,
+      log,
+      ...options.connector,
+    });
+    const server = await startServer({ connector: app.connector, log, host: "127.0.0.1", port: 0, ...options.server });
+    const address = `127.0.0.1:${server.port}`;
+    return { app, server, address, client: createGrpcClient({ address }) };
+  };
+  const stack: Stack = {
     simulator,
-    app,
-    server,
-    client,
-    address,
+    ...(await connect()),
     logs,
+    async restartConnector() {
+      stack.client.close();
+      await stack.server.close();
+      await stack.app.close();
+      Object.assign(stack, await connect());
+    },
     async close() {
-      client.close();
-      await server.close();
-      await app.close();
+      stack.client.close();
+      await stack.server.close();
+      await stack.app.close();
       await simulator.close().catch(() => {}); // a test may have stopped it already
     },
   };
+  return stack;
 }

@@ -83,7 +83,7 @@ describe("protocol surface (provisioning off)", () => {
 
   it("answers the features it does not have the way the Go SDK does", async () => {
     expect(await expectCode(stack.client.call(TicketsService.method.listTicketSchemas, {}), status.UNKNOWN)).toBe("ticketing is not enabled");
-    expect((await stack.client.call(EventService.method.listEventFeeds, {})).list).toEqual([]);
+    // The Go SDK's default feed id is its legacy feed, which this connector does not have (event-feed.test.ts).
     await expectCode(stack.client.call(EventService.method.listEvents, {}), status.NOT_FOUND);
     expect((await stack.client.call(ActionService.method.listActionSchemas, {})).schemas).toEqual([]);
     await expectCode(stack.client.call(ActionService.method.invokeAction, { name: "x" }), status.NOT_FOUND);
