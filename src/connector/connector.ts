@@ -46,6 +46,7 @@ import { encodeListItems } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
+import type { SyncObserver } from "./sync-observer.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
 export const SDK_VERSION = "v0.25.0";
@@ -58,10 +59,12 @@ export interface ConnectorOptions {
   metadata: MessageInitShape<typeof ConnectorMetadataSchema>;
   /** When false, Grant, Revoke, CreateAccount and DeleteResource are refused. */
   provisioning: boolean;
-  /** Checks the upstream credentials (Validate). */
-  validate(ctx: CallContext): Promise<void>;
+  /** Checks the upstream credentials (Validate); may return annotations for the response. */
+  validate(ctx: CallContext): Promise<Any[] | void>;
   /** Forgets what was cached for a sync (Cleanup). */
   cleanup?(syncId: string): void;
+  /** Told about the pages served to syncs and their Cleanup (metrics). */
+  syncObserver?: SyncObserver;
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -78,7 +81,8 @@ export interface Connector {
   readonly provisioning: boolean;
   capabilities(): ConnectorCapabilities;
   metadata(): ConnectorMetadata;
-  validate(info: CallInfo): Promise<void>;
+  /** validate answers Validate with the annotations of its response. */
+  validate(info: CallInfo): Promise<Any[]>;
   cleanup(syncId: string): void;
   listResourceTypes(req: ResourceTypesServiceListResourceTypesRequest): Init<typeof ResourceTypesServiceListResourceTypesResponseSchema>;
   listResources(req: ResourcesServiceListResourcesRequest, info: CallInfo): Promise<Init<typeof ResourcesServiceListResourcesResponseSchema>>;
@@ -129,6 +133,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<MessageShape<R>> {
     const built = (await readAhead.take(ctx, scope, token)) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
+    if (ctx.syncId) options.syncObserver?.pageServed(ctx.syncId, scope.op === "type-grants" ? "grants" : scope.op === "type-entitlements" ? "entitlements" : scope.op, built.count);
     const next = built.nextPageToken;
     if (next !== "") readAhead.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
     return built.response as MessageShape<R>;
@@ -158,7 +163,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
     }
-    return { response: page.finish({ nextPageToken, annotations: result.annotations ?? [] } as never), nextPageToken };
+    return { response: page.finish({ nextPageToken, annotations: result.annotations ?? [] } as never), nextPageToken, count: page.count };
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -174,8 +179,9 @@ export function createConnector(options: ConnectorOptions): Connector {
     provisioning: options.provisioning,
     capabilities: () => capabilities,
     metadata: () => metadata,
-    validate: (info) => options.validate(info),
+    validate: async (info) => (await options.validate(info)) ?? [],
     cleanup(syncId) {
+      options.syncObserver?.syncEnded(syncId);
       readAhead.forget(syncId);
       options.cleanup?.(syncId);
     },
@@ -320,6 +326,8 @@ interface PagePosition {
 interface BuiltPage {
   response: MessageShape<DescMessage>;
   nextPageToken: string;
+  /** How many items the page holds. */
+  count: number;
 }
 
 function pagePosition(decoded: Cursor | undefined): PagePosition {
