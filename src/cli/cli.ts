@@ -3,6 +3,10 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "../app.js";
+import { createFileApiKeySource, staticApiKey, ApiKeyFileError, type ApiKeySource } from "../temporal/api-key-source.js";
+import { createMetrics, type Metrics } from "../metrics/metrics.js";
+import { startMetricsServer } from "../metrics/metrics-server.js";
+import { startHealthServer } from "../server/health-server.js";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
 import { ConnectorCapabilitiesSchema } from "../connector/c1.js";
@@ -23,6 +27,7 @@ Commands:
   sync          Sync the account once into a .c1z file for the baton CLI (-f sync.c1z), or run one
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
+  health        Ask a connector's gRPC health service: exit 0 when it is SERVING, 1 otherwise
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
 
@@ -58,14 +63,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
   async serve(values) {
     const signal = stopSignal();
-    const apiKey = apiKeyOf(values);
-    const log = logger(values, [apiKey]);
-    const app = connectorOf(values, { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean }, log);
-    const server = await serve(values, app, log);
+    const secrets = new Set<string>();
+    const log = logger(values, secrets);
+    const metrics = metricsOf(values);
+    const apiKey = apiKeySourceOf(values, log, secrets, metrics);
+    const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+    const service = await startService(values, upstream, log, metrics);
+    const { app, server } = service;
     log.info({ address: `${server.host}:${server.port}`, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
+    const stopChecks = checkApiKeyDaily(app, log);
     return untilSignal(signal, log, async () => {
-      await server.close();
-      await app.close();
+      stopChecks();
+      await service.close();
     });
   },
 
@@ -79,12 +88,13 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       operationDelayMs: values["operation-delay"] as number,
     });
     const apiKey = values.users === undefined ? DEMO_API_KEY : simulator.store.bearerKeys()[0]!;
-    const app = connectorOf(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log);
-    const server = await serve(values, app, log);
-    process.stdout.write(demoInstructions(server, simulator, app.connector.provisioning, Boolean(values["tls-cert"])));
+    const service = await startService(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log, metricsOf(values)).catch(async (err: unknown) => {
+      await simulator.close();
+      throw err;
+    });
+    process.stdout.write(demoInstructions(service.server, simulator, service.app.connector.provisioning, Boolean(values["tls-cert"])));
     return untilSignal(signal, log, async () => {
-      await server.close();
-      await app.close();
+      await service.close();
       await simulator.close();
     });
   },
@@ -111,12 +121,23 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const { runSyncCommand } = await import("./sync-command.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
-        const apiKey = apiKeyOf(values);
-        const log = logger(values, [apiKey]);
+        const secrets = new Set<string>();
+        const log = logger(values, secrets);
+        const apiKey = apiKeySourceOf(values, log, secrets);
         const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+        try {
+          return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+        } catch (err) {
+          apiKey.close();
+          throw err;
+        }
       },
     });
+  },
+
+  async health(values) {
+    const { runHealthCommand } = await import("./health-command.js");
+    return runHealthCommand(values);
   },
 
   async inspect(values, env) {
@@ -140,17 +161,30 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 };
 
-/** apiKeyOf reads the API key from --api-key / BATON_API_KEY or --api-key-file. */
-function apiKeyOf(values: Values): string {
+/**
+ * apiKeySourceOf reads the API key from --api-key-file, watched so that a new key is used without
+ * a restart, or from --api-key / BATON_API_KEY. Every key it reads is added to `secrets`, which
+ * the logger scrubs, before any request carries it.
+ */
+function apiKeySourceOf(values: Values, log: Logger, secrets: Set<string>, metrics?: Metrics): ApiKeySource {
   const file = values["api-key-file"] as string | undefined;
   if (file) {
+    let source: ApiKeySource;
     try {
-      const key = readFileSync(file, "utf8").trim();
-      if (key) return key;
+      source = createFileApiKeySource(file, {
+        onChange(key, trigger) {
+          secrets.add(key);
+          metrics?.apiKeyChanged(trigger);
+          log.info({ file, trigger }, "using the new API key from --api-key-file");
+        },
+        onError: (reason) => log.warn({ reason }, "--api-key-file changed but cannot be used: keeping the current key"),
+      });
     } catch (err) {
-      throw new CommandError(`cannot read --api-key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+      if (err instanceof ApiKeyFileError) throw new CommandError(`--api-key-file: ${err.message}`);
+      throw err;
     }
-    throw new CommandError(`--api-key-file ${file} is empty`);
+    secrets.add(source.current());
+    return source;
   }
   const key = (values["api-key"] as string | undefined)?.trim();
   if (!key) {
@@ -159,14 +193,90 @@ function apiKeyOf(values: Values): string {
         "to try the connector without credentials, run `temporalcloud-connector demo`",
     );
   }
-  return key;
+  secrets.add(key);
+  return staticApiKey(key);
 }
 
-function logger(values: Values, secrets: string[]): Logger {
+function logger(values: Values, secrets: Iterable<string>): Logger {
   return createLogger({ level: values["log-level"] as string, format: values["log-format"] as "json" | "console", secrets });
 }
 
-function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string; allowInsecure: boolean }, log: Logger): TemporalConnector {
+/** metricsOf creates the metrics when --metrics-listen asks for them. */
+function metricsOf(values: Values): Metrics | undefined {
+  return values["metrics-listen"] ? createMetrics() : undefined;
+}
+
+/** Service is what serve and demo run: the connector, its gRPC server, and the optional listeners. */
+interface Service {
+  app: TemporalConnector;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+/**
+ * startService starts, in order, the metrics endpoint (--metrics-listen), the connector, its
+ * gRPC server (--listen) and the health-only server (--health-listen). If one cannot start,
+ * those already started are closed again and a CommandError names the flag.
+ */
+async function startService(values: Values, upstream: Upstream, log: Logger, metrics: Metrics | undefined): Promise<Service> {
+  const started: { close(): Promise<void> | void }[] = [];
+  const closeAll = async () => {
+    for (const part of started.reverse()) await part.close();
+  };
+  try {
+    if (metrics) started.push(await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port })));
+    let app: TemporalConnector;
+    try {
+      app = connectorOf(values, upstream, log, metrics);
+    } catch (err) {
+      if (typeof upstream.apiKey !== "string") upstream.apiKey.close();
+      throw err;
+    }
+    started.push(app);
+    metrics?.trackApiKey(() => app.apiKeySecondsLeft());
+    const server = await listen("--listen", values.listen as string, (host, port) =>
+      startServer({ connector: app.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
+    );
+    started.push(server);
+    const healthListen = values["health-listen"] as string | undefined;
+    if (healthListen) started.push(await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port })));
+    return { app, server, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** listen starts a listener on a flag's HOST:PORT; an address that cannot be bound is a CommandError naming the flag. */
+async function listen<T>(flag: string, address: string, start: (host: string, port: number) => Promise<T>): Promise<T> {
+  const [host, port] = hostPort(address, undefined, flag);
+  try {
+    return await start(host, port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new CommandError(`cannot listen on ${flag} ${address}: ${code}`);
+    throw err;
+  }
+}
+
+/** API_KEY_CHECK_MS is how often a served connector looks at its API key's expiry on its own. */
+const API_KEY_CHECK_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * checkApiKeyDaily looks the API key up now and every few hours, so that the expiry warning is
+ * logged (once a day) and the expiry metric is set even while no sync calls Validate.
+ */
+function checkApiKeyDaily(app: TemporalConnector, log: Logger): () => void {
+  const check = () =>
+    app.checkApiKey().catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, "API key check failed"));
+  void check();
+  const timer = setInterval(() => void check(), API_KEY_CHECK_MS).unref();
+  return () => clearInterval(timer);
+}
+
+type Upstream = { baseUrl: string; apiKey: string | ApiKeySource; allowInsecure: boolean };
+
+function connectorOf(values: Values, upstream: Upstream, log: Logger, metrics?: Metrics): TemporalConnector {
   const rateLimit = values["rate-limit"] as number;
   if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
   try {
@@ -179,21 +289,11 @@ function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string
       provisioning: values.provisioning as boolean,
       defaultAccountRole: values["default-account-role"] as RoleSlug,
       log,
+      observer: metrics,
+      syncObserver: metrics,
     });
   } catch (err) {
     if (err instanceof RangeError) throw new CommandError(err.message);
-    throw err;
-  }
-}
-
-async function serve(values: Values, app: TemporalConnector, log: Logger): Promise<RunningServer> {
-  const [host, port] = hostPort(values.listen as string);
-  try {
-    return await startServer({ connector: app.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number });
-  } catch (err) {
-    await app.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new CommandError(`cannot listen on ${host}:${port}: ${code}`);
     throw err;
   }
 }
@@ -215,9 +315,9 @@ function tlsOf(values: Values): TlsOptions | undefined {
   return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined };
 }
 
-function hostPort(listen: string, portOverride?: number): [string, number] {
+function hostPort(listen: string, portOverride?: number, flag = "--listen"): [string, number] {
   const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m || !m[1]) throw new CommandError(`--listen must be HOST:PORT, got "${listen}"`);
+  if (!m || !m[1]) throw new CommandError(`${flag} must be HOST:PORT, got "${listen}"`);
   const host = m[1].replace(/^\[(.*)\]$/, "$1");
   return [host, portOverride ?? Number(m[2])];
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_API_VERSION } from "../temporal/transport.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "health" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -31,7 +31,7 @@ const ONE_SHOT: readonly Command[] = ["sync"];
 /** FIELDS lists every setting of every command. */
 export const FIELDS: readonly Field[] = [
   { name: "api-key", type: "string", secret: true, commands: ["serve", "sync"], description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
-  { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
+  { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (surrounding whitespace ignored). Watched: a new key written to it (or a Kubernetes Secret update) is used without a restart." },
   { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: ["serve", "sync"], description: "Temporal Cloud Ops API address (override for testing)." },
   { name: "allow-insecure", type: "boolean", default: false, commands: ["serve", "sync"], description: "Allow a plain-text http:// base URL (test servers only)." },
   { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
@@ -45,6 +45,16 @@ export const FIELDS: readonly Field[] = [
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
   { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
+  { name: "health-listen", type: "string", commands: ["serve", "demo"], description: "Also serve grpc.health.v1.Health alone, in plain text, on HOST:PORT (off by default): for Kubernetes' gRPC probes, which cannot reach a loopback address or speak TLS." },
+  { name: "metrics-listen", type: "string", commands: ["serve", "demo"], description: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default)." },
+  // The health command: a gRPC health check client, for exec probes, Docker HEALTHCHECK and people.
+  { name: "address", type: "string", default: "127.0.0.1:50051", commands: ["health"], description: "Health check: the connector's HOST:PORT." },
+  { name: "tls", type: "boolean", default: false, commands: ["health"], description: "Health check: connect with TLS (implied by the other --tls-* flags of health)." },
+  { name: "tls-ca", type: "string", commands: ["health"], description: "Health check: PEM CA bundle that signed the server's certificate (default: Node.js' public roots)." },
+  { name: "tls-client-cert", type: "string", commands: ["health"], description: "Health check: PEM client certificate, for a server that requires mutual TLS." },
+  { name: "tls-client-key", type: "string", commands: ["health"], description: "Health check: PEM private key of --tls-client-cert." },
+  { name: "tls-server-name", type: "string", commands: ["health"], description: "Health check: the name the server's certificate must hold (default: the host of --address)." },
+  { name: "timeout", type: "duration", default: "5s", commands: ["health"], description: "Health check: give up (exit 1) after this long." },
   { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
   { name: "json", type: "boolean", default: false, commands: ["inspect"], description: "Print resources, entitlements and grants as JSON." },
   // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
@@ -79,7 +89,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "health", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {
