@@ -1,19 +1,7 @@
-import { readFileSync } from "node:fs";
-import { toJsonString } from "@bufbuild/protobuf";
-import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { createTemporalConnector, type TemporalConnector } from "../app.js";
-import { createFileApiKeySource, staticApiKey, ApiKeyFileError, type ApiKeySource } from "../temporal/api-key-source.js";
-import { createMetrics, type Metrics } from "../metrics/metrics.js";
-import { startMetricsServer } from "../metrics/metrics-server.js";
-import { startHealthServer } from "../server/health-server.js";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
-import { ConnectorCapabilitiesSchema } from "../connector/c1.js";
-import { createLogger } from "../logger.js";
-import type { RoleSlug } from "../resources/temporal-access.js";
-import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
+import type { RunningServer } from "../server/server.js";
 import type { Simulator } from "../simulator/simulator.js";
 
 const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Temporal Cloud
@@ -63,6 +51,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
   async serve(values) {
     const signal = stopSignal();
+    const { apiKeySourceOf, checkApiKeyDaily, logger, metricsOf, startService } = await import("./service.js");
     const secrets = new Set<string>();
     const log = logger(values, secrets);
     const metrics = metricsOf(values);
@@ -81,6 +70,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   async demo(values) {
     const signal = stopSignal();
     const { DEMO_API_KEY, startSimulator } = await import("../simulator/index.js");
+    const { logger, metricsOf, startService } = await import("./service.js");
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
       account: await accountOf(values),
@@ -101,6 +91,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async simulator(values) {
     const signal = stopSignal();
+    const { hostPort, logger } = await import("./service.js");
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
     const { startSimulator } = await import("../simulator/index.js");
@@ -119,6 +110,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async sync(values, env) {
     const { runSyncCommand } = await import("./sync-command.js");
+    const { apiKeySourceOf, connectorOf, logger } = await import("./service.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
         const secrets = new Set<string>();
@@ -146,6 +138,14 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 
   async capabilities() {
+    const [{ toJsonString }, { anyPack, AnySchema }, { createTemporalConnector }, { ConnectorCapabilitiesSchema }, { createLogger }, { PROTOCOL_REGISTRY }] = await Promise.all([
+      import("@bufbuild/protobuf"),
+      import("@bufbuild/protobuf/wkt"),
+      import("../app.js"),
+      import("../connector/c1.js"),
+      import("../logger.js"),
+      import("../connector/protocol-registry.js"),
+    ]);
     // Capabilities are static: derived from the resource types, without calling Temporal Cloud.
     const app = createTemporalConnector({ baseUrl: "https://saas-api.tmprl.cloud", apiKey: "unused", provisioning: true, log: createLogger({ level: "error", format: "json" }) });
     const capabilities = app.connector.capabilities();
@@ -160,167 +160,6 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     return 0;
   },
 };
-
-/**
- * apiKeySourceOf reads the API key from --api-key-file, watched so that a new key is used without
- * a restart, or from --api-key / BATON_API_KEY. Every key it reads is added to `secrets`, which
- * the logger scrubs, before any request carries it.
- */
-function apiKeySourceOf(values: Values, log: Logger, secrets: Set<string>, metrics?: Metrics): ApiKeySource {
-  const file = values["api-key-file"] as string | undefined;
-  if (file) {
-    let source: ApiKeySource;
-    try {
-      source = createFileApiKeySource(file, {
-        onChange(key, trigger) {
-          secrets.add(key);
-          metrics?.apiKeyChanged(trigger);
-          log.info({ file, trigger }, "using the new API key from --api-key-file");
-        },
-        onError: (reason) => log.warn({ reason }, "--api-key-file changed but cannot be used: keeping the current key"),
-      });
-    } catch (err) {
-      if (err instanceof ApiKeyFileError) throw new CommandError(`--api-key-file: ${err.message}`);
-      throw err;
-    }
-    secrets.add(source.current());
-    return source;
-  }
-  const key = (values["api-key"] as string | undefined)?.trim();
-  if (!key) {
-    throw new CommandError(
-      "no Temporal Cloud API key: set BATON_API_KEY, or pass --api-key-file (or --api-key); " +
-        "to try the connector without credentials, run `temporalcloud-connector demo`",
-    );
-  }
-  secrets.add(key);
-  return staticApiKey(key);
-}
-
-function logger(values: Values, secrets: Iterable<string>): Logger {
-  return createLogger({ level: values["log-level"] as string, format: values["log-format"] as "json" | "console", secrets });
-}
-
-/** metricsOf creates the metrics when --metrics-listen asks for them. */
-function metricsOf(values: Values): Metrics | undefined {
-  return values["metrics-listen"] ? createMetrics() : undefined;
-}
-
-/** Service is what serve and demo run: the connector, its gRPC server, and the optional listeners. */
-interface Service {
-  app: TemporalConnector;
-  server: RunningServer;
-  close(): Promise<void>;
-}
-
-/**
- * startService starts, in order, the metrics endpoint (--metrics-listen), the connector, its
- * gRPC server (--listen) and the health-only server (--health-listen). If one cannot start,
- * those already started are closed again and a CommandError names the flag.
- */
-async function startService(values: Values, upstream: Upstream, log: Logger, metrics: Metrics | undefined): Promise<Service> {
-  const started: { close(): Promise<void> | void }[] = [];
-  const closeAll = async () => {
-    for (const part of started.reverse()) await part.close();
-  };
-  try {
-    if (metrics) started.push(await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port })));
-    let app: TemporalConnector;
-    try {
-      app = connectorOf(values, upstream, log, metrics);
-    } catch (err) {
-      if (typeof upstream.apiKey !== "string") upstream.apiKey.close();
-      throw err;
-    }
-    started.push(app);
-    metrics?.trackApiKey(() => app.apiKeySecondsLeft());
-    const server = await listen("--listen", values.listen as string, (host, port) =>
-      startServer({ connector: app.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
-    );
-    started.push(server);
-    const healthListen = values["health-listen"] as string | undefined;
-    if (healthListen) started.push(await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port })));
-    return { app, server, close: closeAll };
-  } catch (err) {
-    await closeAll();
-    throw err;
-  }
-}
-
-/** listen starts a listener on a flag's HOST:PORT; an address that cannot be bound is a CommandError naming the flag. */
-async function listen<T>(flag: string, address: string, start: (host: string, port: number) => Promise<T>): Promise<T> {
-  const [host, port] = hostPort(address, undefined, flag);
-  try {
-    return await start(host, port);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new CommandError(`cannot listen on ${flag} ${address}: ${code}`);
-    throw err;
-  }
-}
-
-/** API_KEY_CHECK_MS is how often a served connector looks at its API key's expiry on its own. */
-const API_KEY_CHECK_MS = 6 * 60 * 60 * 1000;
-
-/**
- * checkApiKeyDaily looks the API key up now and every few hours, so that the expiry warning is
- * logged (once a day) and the expiry metric is set even while no sync calls Validate.
- */
-function checkApiKeyDaily(app: TemporalConnector, log: Logger): () => void {
-  const check = () =>
-    app.checkApiKey().catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, "API key check failed"));
-  void check();
-  const timer = setInterval(() => void check(), API_KEY_CHECK_MS).unref();
-  return () => clearInterval(timer);
-}
-
-type Upstream = { baseUrl: string; apiKey: string | ApiKeySource; allowInsecure: boolean };
-
-function connectorOf(values: Values, upstream: Upstream, log: Logger, metrics?: Metrics): TemporalConnector {
-  const rateLimit = values["rate-limit"] as number;
-  if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
-  try {
-    return createTemporalConnector({
-      ...upstream,
-      apiVersion: values["api-version"] as string,
-      rateLimit,
-      requestTimeoutMs: values["request-timeout"] as number,
-      operationTimeoutMs: values["operation-timeout"] as number,
-      provisioning: values.provisioning as boolean,
-      defaultAccountRole: values["default-account-role"] as RoleSlug,
-      log,
-      observer: metrics,
-      syncObserver: metrics,
-    });
-  } catch (err) {
-    if (err instanceof RangeError) throw new CommandError(err.message);
-    throw err;
-  }
-}
-
-function tlsOf(values: Values): TlsOptions | undefined {
-  const [certFile, keyFile, caFile] = [values["tls-cert"], values["tls-key"], values["tls-client-ca"]] as (string | undefined)[];
-  if (!certFile && !keyFile) {
-    if (caFile) throw new CommandError("--tls-client-ca needs --tls-cert and --tls-key");
-    return undefined;
-  }
-  if (!certFile || !keyFile) throw new CommandError("--tls-cert and --tls-key go together");
-  const read = (flag: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new CommandError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-    }
-  };
-  return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined };
-}
-
-function hostPort(listen: string, portOverride?: number, flag = "--listen"): [string, number] {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m || !m[1]) throw new CommandError(`${flag} must be HOST:PORT, got "${listen}"`);
-  const host = m[1].replace(/^\[(.*)\]$/, "$1");
-  return [host, portOverride ?? Number(m[2])];
-}
 
 /** accountOf is the simulator's account: the demo account, or a generated one with --users. */
 async function accountOf(values: Values) {

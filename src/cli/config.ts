@@ -3,7 +3,8 @@
  * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
  * and meanings of the official connector's settings are a contract (compatibility.md).
  */
-import { DEFAULT_API_VERSION } from "../temporal/transport.js";
+// Not from transport.js: the CLI reads this file for every command, and undici is heavy to load.
+import { DEFAULT_API_VERSION } from "../temporal/api-version.js";
 
 /** Command is a subcommand of the CLI. */
 export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "health" | "capabilities" | "config";

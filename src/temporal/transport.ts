@@ -41,8 +41,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-/** DEFAULT_API_VERSION is the temporal-cloud-api-version the connector sends unless configured otherwise. */
-export const DEFAULT_API_VERSION = "v0.17.1";
+export { DEFAULT_API_VERSION } from "./api-version.js";
 
 /** TransportOptions configures createTransport. */
 export interface TransportOptions {
