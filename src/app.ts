@@ -44,10 +44,11 @@ export interface TemporalConnector {
   account: TemporalAccount;
   transport: Transport;
   /**
-   * checkApiKey looks the key up (GetCurrentIdentity): it logs the expiry warning when due and
-   * rejects when the key is expired or disabled. Validate does the same on every sync.
+   * checkApiKey looks the key up (GetCurrentIdentity) unless Validate or a check did within
+   * `unlessWithinMs`: it logs the expiry warning when due and rejects when the key is expired or
+   * disabled. Validate does the same on every sync; this covers a connector nobody syncs with.
    */
-  checkApiKey(signal?: AbortSignal): Promise<void>;
+  checkApiKey(options?: { unlessWithinMs?: number; signal?: AbortSignal }): Promise<void>;
   /** apiKeySecondsLeft is how long until the current key expires, once it has been looked up. */
   apiKeySecondsLeft(): number | undefined;
   close(): Promise<void>;
@@ -78,10 +79,13 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     defaultAccountRole: options.defaultAccountRole,
     observer: options.observer,
   });
-  const expiry = createApiKeyExpiry({ log: options.log, now: options.now });
+  const now = options.now ?? Date.now;
+  const expiry = createApiKeyExpiry({ log: options.log, now });
+  let lookedUpAt = -Infinity;
 
   /** identity asks who the key is, remembering what it says about the key itself. */
   async function identity(signal: AbortSignal | undefined, alongside?: Promise<unknown>) {
+    lookedUpAt = now();
     try {
       const [found] = await Promise.all([client.getCurrentIdentity({ signal }), alongside]);
       // The key read now is the one that was answered for (a 401 swaps it in before the retry).
@@ -130,7 +134,8 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     connector,
     account,
     transport,
-    async checkApiKey(signal) {
+    async checkApiKey({ unlessWithinMs = 0, signal } = {}) {
+      if (now() - lookedUpAt < unlessWithinMs) return;
       await identity(signal);
       expiry.check(keys.current());
     },

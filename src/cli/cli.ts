@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { RunningServer } from "../server/server.js";
 import type { Simulator } from "../simulator/simulator.js";
 
@@ -51,15 +52,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
   async serve(values) {
     const signal = stopSignal();
-    const { apiKeySourceOf, checkApiKeyDaily, logger, metricsOf, startService } = await import("./service.js");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
     const secrets = new Set<string>();
     const log = logger(values, secrets);
-    const metrics = metricsOf(values);
-    const apiKey = apiKeySourceOf(values, log, secrets, metrics);
+    let metrics: Metrics | undefined;
+    const apiKey = apiKeySourceOf(values, log, secrets, (trigger) => metrics?.apiKeyChanged(trigger));
+    const { checkApiKeyDaily, metricsOf, startService } = await import("./service.js").catch((err: unknown) => {
+      apiKey.close();
+      throw err;
+    });
+    metrics = metricsOf(values);
     const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
     const service = await startService(values, upstream, log, metrics);
-    const { app, server } = service;
-    log.info({ address: `${server.host}:${server.port}`, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
+    const { app } = service;
+    log.info({ ...service.addresses, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
     const stopChecks = checkApiKeyDaily(app, log);
     return untilSignal(signal, log, async () => {
       stopChecks();
@@ -70,7 +76,8 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   async demo(values) {
     const signal = stopSignal();
     const { DEMO_API_KEY, startSimulator } = await import("../simulator/index.js");
-    const { logger, metricsOf, startService } = await import("./service.js");
+    const { logger } = await import("./api-key-option.js");
+    const { metricsOf, startService } = await import("./service.js");
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
       account: await accountOf(values),
@@ -91,7 +98,8 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async simulator(values) {
     const signal = stopSignal();
-    const { hostPort, logger } = await import("./service.js");
+    const { logger } = await import("./api-key-option.js");
+    const { hostPort } = await import("./service.js");
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
     const { startSimulator } = await import("../simulator/index.js");
@@ -110,7 +118,8 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async sync(values, env) {
     const { runSyncCommand } = await import("./sync-command.js");
-    const { apiKeySourceOf, connectorOf, logger } = await import("./service.js");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
+    const { connectorOf } = await import("./service.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
         const secrets = new Set<string>();

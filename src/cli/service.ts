@@ -1,59 +1,17 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "../app.js";
-import { createLogger } from "../logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/metrics-server.js";
 import type { RoleSlug } from "../resources/temporal-access.js";
 import { startHealthServer } from "../server/health-server.js";
 import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
-import { ApiKeyFileError, createFileApiKeySource, staticApiKey, type ApiKeySource } from "../temporal/api-key-source.js";
+import type { ApiKeySource } from "../temporal/api-key-source.js";
 import { CommandError } from "./command-error.js";
 import type { Values } from "./config.js";
 
 // What the connector commands (serve, demo, sync) assemble. The CLI imports this module only for
 // them, so that light commands (health, run by exec probes every few seconds) start fast.
-
-/**
- * apiKeySourceOf reads the API key from --api-key-file, watched so that a new key is used without
- * a restart, or from --api-key / BATON_API_KEY. Every key it reads is added to `secrets`, which
- * the logger scrubs, before any request carries it.
- */
-export function apiKeySourceOf(values: Values, log: Logger, secrets: Set<string>, metrics?: Metrics): ApiKeySource {
-  const file = values["api-key-file"] as string | undefined;
-  if (file) {
-    let source: ApiKeySource;
-    try {
-      source = createFileApiKeySource(file, {
-        onChange(key, trigger) {
-          secrets.add(key);
-          metrics?.apiKeyChanged(trigger);
-          log.info({ file, trigger }, "using the new API key from --api-key-file");
-        },
-        onError: (reason) => log.warn({ reason }, "--api-key-file changed but cannot be used: keeping the current key"),
-      });
-    } catch (err) {
-      if (err instanceof ApiKeyFileError) throw new CommandError(`--api-key-file: ${err.message}`);
-      throw err;
-    }
-    secrets.add(source.current());
-    return source;
-  }
-  const key = (values["api-key"] as string | undefined)?.trim();
-  if (!key) {
-    throw new CommandError(
-      "no Temporal Cloud API key: set BATON_API_KEY, or pass --api-key-file (or --api-key); " +
-        "to try the connector without credentials, run `temporalcloud-connector demo`",
-    );
-  }
-  secrets.add(key);
-  return staticApiKey(key);
-}
-
-/** logger logs as --log-level and --log-format say, scrubbing `secrets`. */
-export function logger(values: Values, secrets: Iterable<string>): Logger {
-  return createLogger({ level: values["log-level"] as string, format: values["log-format"] as "json" | "console", secrets });
-}
 
 /** metricsOf creates the metrics when --metrics-listen asks for them. */
 export function metricsOf(values: Values): Metrics | undefined {
@@ -64,6 +22,8 @@ export function metricsOf(values: Values): Metrics | undefined {
 export interface Service {
   app: TemporalConnector;
   server: RunningServer;
+  /** Where it listens: address (gRPC), and metrics and health when asked for. */
+  addresses: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -74,27 +34,34 @@ export interface Service {
  */
 export async function startService(values: Values, upstream: Upstream, log: Logger, metrics: Metrics | undefined): Promise<Service> {
   const started: { close(): Promise<void> | void }[] = [];
+  // The connector closes the key source; until it exists, that is done here.
+  let app: TemporalConnector | undefined;
   const closeAll = async () => {
     for (const part of started.reverse()) await part.close();
+    if (!app && typeof upstream.apiKey !== "string") upstream.apiKey.close();
   };
   try {
-    if (metrics) started.push(await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port })));
-    let app: TemporalConnector;
-    try {
-      app = connectorOf(values, upstream, log, metrics);
-    } catch (err) {
-      if (typeof upstream.apiKey !== "string") upstream.apiKey.close();
-      throw err;
+    const addresses: Record<string, string> = {};
+    if (metrics) {
+      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
+      started.push(endpoint);
+      addresses.metrics = `${endpoint.host}:${endpoint.port}`;
     }
-    started.push(app);
-    metrics?.trackApiKey(() => app.apiKeySecondsLeft());
+    const connector = (app = connectorOf(values, upstream, log, metrics));
+    started.push(connector);
+    metrics?.trackApiKey(() => connector.apiKeySecondsLeft());
     const server = await listen("--listen", values.listen as string, (host, port) =>
-      startServer({ connector: app.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
+      startServer({ connector: connector.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
     );
     started.push(server);
+    addresses.address = `${server.host}:${server.port}`;
     const healthListen = values["health-listen"] as string | undefined;
-    if (healthListen) started.push(await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port })));
-    return { app, server, close: closeAll };
+    if (healthListen) {
+      const healthServer = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port }));
+      started.push(healthServer);
+      addresses.health = `${healthServer.host}:${healthServer.port}`;
+    }
+    return { app: connector, server, addresses, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -113,19 +80,23 @@ async function listen<T>(flag: string, address: string, start: (host: string, po
   }
 }
 
-/** API_KEY_CHECK_MS is how often a served connector looks at its API key's expiry on its own. */
+/** API_KEY_CHECK_MS is how long a served connector goes without looking at its API key. */
 const API_KEY_CHECK_MS = 6 * 60 * 60 * 1000;
 
 /**
- * checkApiKeyDaily looks the API key up now and every few hours, so that the expiry warning is
- * logged (once a day) and the expiry metric is set even while no sync calls Validate.
+ * checkApiKeyDaily looks the API key up a minute after the start and then every few hours unless
+ * a sync's Validate just did, so that the expiry warning is logged (once a day) and the expiry
+ * metric is set even while nobody syncs. Not at once: the first sync's Validate usually comes
+ * first, and a request more than a sync needs would be noise in what the benchmark counts.
  */
 export function checkApiKeyDaily(app: TemporalConnector, log: Logger): () => void {
   const check = () =>
-    app.checkApiKey().catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, "API key check failed"));
-  void check();
-  const timer = setInterval(() => void check(), API_KEY_CHECK_MS).unref();
-  return () => clearInterval(timer);
+    void app.checkApiKey({ unlessWithinMs: API_KEY_CHECK_MS }).catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, "API key check failed"));
+  let timer = setTimeout(() => {
+    check();
+    timer = setInterval(check, 60 * 60 * 1000).unref();
+  }, 60_000).unref();
+  return () => clearTimeout(timer);
 }
 
 /** Upstream is where the connector finds Temporal Cloud and with which key. */
