@@ -36,7 +36,11 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
   const started: { close(): Promise<void> | void }[] = [];
   // The connector closes the key source; until it exists, that is done here.
   let app: TemporalConnector | undefined;
+  let grpcServer: RunningServer | undefined;
   const closeAll = async () => {
+    // The gRPC server drains first: meanwhile the health port answers NOT_SERVING and metrics
+    // are still scraped. Then the rest, last started first.
+    await grpcServer?.close();
     for (const part of started.reverse()) await part.close();
     if (!app && typeof upstream.apiKey !== "string") upstream.apiKey.close();
   };
@@ -53,7 +57,7 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
     const server = await listen("--listen", values.listen as string, (host, port) =>
       startServer({ connector: connector.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
     );
-    started.push(server);
+    grpcServer = server;
     addresses.address = `${server.host}:${server.port}`;
     const healthListen = values["health-listen"] as string | undefined;
     if (healthListen) {
