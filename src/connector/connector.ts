@@ -46,7 +46,7 @@ import { encodeListItems } from "./message-encoder.js";
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
-import type { SyncObserver } from "./sync-observer.js";
+import type { SyncedObjectKind, SyncObserver } from "./sync-observer.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
 export const SDK_VERSION = "v0.25.0";
@@ -133,7 +133,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     list: (ctx: CallContext, cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<MessageShape<R>> {
     const built = (await readAhead.take(ctx, scope, token)) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
-    if (ctx.syncId) options.syncObserver?.pageServed(ctx.syncId, scope.op === "type-grants" ? "grants" : scope.op === "type-entitlements" ? "entitlements" : scope.op, built.count);
+    if (ctx.syncId) options.syncObserver?.pageServed(ctx.syncId, SYNCED_KINDS[scope.op], built.count);
     const next = built.nextPageToken;
     if (next !== "") readAhead.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
     return built.response as MessageShape<R>;
@@ -321,6 +321,15 @@ interface PagePosition {
   cursor: Cursor | undefined;
   skip: number;
 }
+
+/** SYNCED_KINDS says what each kind of list page holds, for the sync observer. */
+const SYNCED_KINDS: Record<PageScope["op"], SyncedObjectKind> = {
+  resources: "resources",
+  entitlements: "entitlements",
+  "type-entitlements": "entitlements",
+  grants: "grants",
+  "type-grants": "grants",
+};
 
 /** BuiltPage is a list response, encoded, and the token it hands out ("" on the last page). */
 interface BuiltPage {

@@ -96,8 +96,9 @@ export interface Transport {
  * 429/502/503/504, timeouts and connection failures with exponential backoff, jitter and
  * Retry-After. Retrying a POST is safe because every mutation carries its asyncOperationId, which
  * Temporal uses as an idempotency key. The API key is read for every attempt; a 401 asks the key
- * source once per call for a newer key and, when there is one, sends the request again with it. The retry loop is written out here rather than composed
- * from undici's RetryAgent because that one has no jitter and cannot share our rate limiter.
+ * source once per call for a newer key and, when there is one, sends the request again with it.
+ * The retry loop is written out here rather than composed from undici's RetryAgent because that
+ * one has no jitter and cannot share our rate limiter.
  */
 export function createTransport(options: TransportOptions): Transport {
   const origin = new URL(options.baseUrl);
