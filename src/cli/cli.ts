@@ -57,10 +57,8 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const log = logger(values, secrets);
     let metrics: Metrics | undefined;
     const apiKey = apiKeySourceOf(values, log, secrets, (trigger) => metrics?.apiKeyChanged(trigger));
-    const { checkApiKeyDaily, metricsOf, startService } = await import("./service.js").catch((err: unknown) => {
-      apiKey.close();
-      throw err;
-    });
+    // The connector's modules load only once the key file has been read: a bad one is told at once.
+    const { checkApiKeyDaily, metricsOf, startService } = await import("./service.js");
     metrics = metricsOf(values);
     const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
     const service = await startService(values, upstream, log, metrics);
