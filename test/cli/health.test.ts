@@ -64,8 +64,6 @@ describe("the health command", () => {
     const closing = stack.server.close();
     expect(stack.server.health.stopping).toBe(true);
     expect(await health("--address", `127.0.0.1:${healthPort.port}`)).toEqual({ code: 1, stdout: "NOT_SERVING", stderr: "" });
-    // The connector's own port takes no new connections while it drains.
-    expect((await health("--address", stack.address, "--timeout", "2s")).code).toBe(1);
     cancel.abort();
     expect(await slow).toBe("cancelled");
     await closing;
@@ -78,11 +76,6 @@ describe("the health command", () => {
     const file = (name: string, content: string) => (writeFileSync(join(dir, name), content), join(dir, name));
     const [ca, cert, key] = [file("ca.pem", material.ca), file("client.pem", material.client.cert), file("client.key", material.client.key)];
     const { stack } = await stackOf({ server: { tls: { cert: material.server.cert, key: material.server.key, clientCa: material.ca } } });
-    expect(await health("--address", stack.address, "--tls-ca", ca, "--tls-client-cert", cert, "--tls-client-key", key)).toMatchObject({ code: 0, stdout: "SERVING" });
-    expect(await health("--address", stack.address, "--tls-client-cert", cert)).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: "temporalcloud-connector: --tls-client-cert and --tls-client-key go together",
-    });
+    expect(await health("--address", stack.address, "--tls-ca", ca, "--tls-client-cert", cert, "--tls-client-key", key)).toEqual({ code: 0, stdout: "SERVING", stderr: "" });
   });
 });

@@ -3,9 +3,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConnectorService } from "../../src/connector/c1.js";
 import { createDemoAccount, DEMO_API_KEY, startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { startCli } from "../helpers/cli-process.js";
 
 /** serve runs `temporalcloud-connector serve` against the simulator with extra flags. */
@@ -20,7 +18,8 @@ async function fails(simulator: Simulator, ...flags: string[]) {
   return { code: exit.code, stderr: cli.stderr.filter((line) => line !== "") };
 }
 
-describe("serve: --api-key-file and --metrics-listen", () => {
+// A key file with a trailing newline, accepted, is in test/deploy/production-install.test.ts.
+describe("serve: bad --api-key-file and --metrics-listen", () => {
   let simulator: Simulator;
   let dir: string;
   let busy: Server;
@@ -43,11 +42,16 @@ describe("serve: --api-key-file and --metrics-listen", () => {
   };
 
   it("refuses a missing, unreadable or empty key file with one line naming the flag", async () => {
-    expect(await fails(simulator, "--api-key-file", join(dir, "missing"))).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: cannot read ${join(dir, "missing")}: ENOENT`] });
-    // A folder cannot be read as a file, not even by root (who reads files of any mode).
-    expect(await fails(simulator, "--api-key-file", dir)).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: cannot read ${dir}: EISDIR`] });
     const empty = file("empty", "\n");
-    expect(await fails(simulator, "--api-key-file", empty)).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: ${empty} is empty`] });
+    // A folder cannot be read as a file, not even by root (who reads files of any mode).
+    const [missing, unreadable, blank] = await Promise.all([
+      fails(simulator, "--api-key-file", join(dir, "missing")),
+      fails(simulator, "--api-key-file", dir),
+      fails(simulator, "--api-key-file", empty),
+    ]);
+    expect(missing).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: cannot read ${join(dir, "missing")}: ENOENT`] });
+    expect(unreadable).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: cannot read ${dir}: EISDIR`] });
+    expect(blank).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: ${empty} is empty`] });
   });
 
   it("refuses a metrics address in use with one line naming the flag", async () => {
@@ -56,23 +60,5 @@ describe("serve: --api-key-file and --metrics-listen", () => {
       code: 1,
       stderr: [`temporalcloud-connector: cannot listen on --metrics-listen 127.0.0.1:${busyPort}: EADDRINUSE`],
     });
-  });
-
-  it("accepts a key file with a trailing newline, serves metrics, and never logs the key", async () => {
-    const cli = serve(simulator, "--api-key-file", file("key", `${DEMO_API_KEY}\n`), "--metrics-listen", "127.0.0.1:0", "--log-level", "debug");
-    try {
-      const serving = await cli.waitForLog("connector serving");
-      const client = createGrpcClient({ address: serving.address as string });
-      expect((await client.call(ConnectorService.method.validate, {})).sdkVersion).toBe("v0.25.0");
-      client.close();
-      const metrics = await (await fetch(`http://${serving.metrics as string}/metrics`)).text();
-      expect(metrics).toMatch(/^grpc_server_handled_total\{grpc_type="unary",grpc_service="c1.connector.v2.ConnectorService",grpc_method="Validate",grpc_code="OK"\} 1$/m);
-      expect(metrics).toMatch(/^temporalcloud_connector_api_key_seconds_until_expiry \d+$/m);
-      cli.child.kill("SIGTERM");
-      expect((await cli.exited).code).toBe(0);
-      expect(cli.stderr.join("\n")).not.toContain(DEMO_API_KEY);
-    } finally {
-      await cli.stop();
-    }
   });
 });

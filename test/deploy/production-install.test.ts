@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ describe("the production install (what the image holds)", () => {
   let base: string;
   let app: string;
   let data: string;
+  let keyFile: string;
   let simulator: Simulator;
 
   beforeAll(async () => {
@@ -53,6 +54,9 @@ describe("the production install (what the image holds)", () => {
     }
     copyFileSync(join(ROOT, "package-lock.json"), join(app, "package-lock.json"));
     await run("npm", ["prune", "--omit=dev", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: app, timeout: 120_000 });
+    // As a mounted Secret holds it: root's, readable by all, with the newline `echo` adds.
+    keyFile = join(base, "api-key");
+    writeFileSync(keyFile, `${DEMO_API_KEY}\n`);
     if (AS_IMAGE_USER) chownSync(data, UID, UID);
     simulator = await startSimulator({ account: createDemoAccount() });
   }, 180_000);
@@ -65,7 +69,7 @@ describe("the production install (what the image holds)", () => {
   const cli = (args: string[]) => {
     const child = execFile(process.execPath, [join(app, "dist/src/main.js"), ...args], {
       cwd: data,
-      env: { PATH: process.env.PATH, HOME: "/nonexistent", TMPDIR: data, NODE_ENV: "production", BATON_API_KEY: DEMO_API_KEY },
+      env: { PATH: process.env.PATH, HOME: "/nonexistent", TMPDIR: data, NODE_ENV: "production", BATON_API_KEY_FILE: keyFile },
       ...(AS_IMAGE_USER ? { uid: UID, gid: UID } : {}),
       timeout: 60_000,
     });
@@ -86,23 +90,28 @@ describe("the production install (what the image holds)", () => {
     expect(existsSync(join(ROOT, "node_modules/typescript/package.json"))).toBe(true);
   });
 
-  it("serves: Validate and a page of users", async () => {
+  it("serves with the key file (trailing newline and all): Validate, a page of users, metrics; the key never logged", async () => {
     const serve = cli(["serve", "--base-url", simulator.url, "--allow-insecure", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]);
     try {
-      const address = await new Promise<string>((resolve, reject) => {
+      const serving = await new Promise<{ address: string; metrics: string }>((resolve, reject) => {
         serve.child.stderr!.on("data", () => {
-          const m = /"msg":"connector serving"/.test(serve.stderr()) && /"address":"([^"]+)"/.exec(serve.stderr());
-          if (m) resolve(m[1]!);
+          const line = serve.stderr().split("\n").find((l) => l.includes('"msg":"connector serving"'));
+          if (line) resolve(JSON.parse(line) as { address: string; metrics: string });
         });
         void serve.exited.then((code) => reject(new Error(`serve exited (${code}): ${serve.stderr()}`)));
       });
-      const client = createGrpcClient({ address });
+      const client = createGrpcClient({ address: serving.address });
       expect((await client.call(ConnectorService.method.validate, {})).sdkVersion).toBe("v0.25.0");
       const users = await client.call(ResourcesService.method.listResources, { resourceTypeId: "user" });
       expect(users.list.map((u) => u.displayName)).toContain("alice@acme.example");
       client.close();
+      const metrics = await (await fetch(`http://${serving.metrics}/metrics`)).text();
+      expect(metrics).toMatch(/^grpc_server_handled_total\{grpc_type="unary",grpc_service="c1.connector.v2.ConnectorService",grpc_method="Validate",grpc_code="OK"\} 1$/m);
+      expect(metrics).toMatch(/^temporalcloud_connector_api_key_seconds_until_expiry \d+$/m);
+      expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
       serve.child.kill("SIGTERM");
       expect(await serve.exited).toBe(0);
+      expect(serve.stderr()).not.toContain(DEMO_API_KEY);
     } finally {
       serve.child.kill("SIGKILL");
     }
