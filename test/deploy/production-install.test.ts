@@ -14,8 +14,11 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DOCKERFILE = readFileSync(join(ROOT, "Dockerfile"), "utf8");
 /** The uid the image runs as (its USER line). */
 const UID = Number(/^USER (\d+):(\d+)$/m.exec(DOCKERFILE)?.[1]);
-/** As root, the test runs the connector as that uid, with write access to the data folder only. */
-const AS_IMAGE_USER = process.getuid?.() === 0;
+/**
+ * As root, the test runs the connector as that uid, with write access to the data folder only
+ * (unless that uid cannot reach Node.js or the temporary folder, e.g. under /root).
+ */
+let AS_IMAGE_USER = process.getuid?.() === 0;
 
 /**
  * The image's runtime stage holds what its `COPY --from=build` lines name, taken from a build
@@ -57,7 +60,11 @@ describe("the production install (what the image holds)", () => {
     // As a mounted Secret holds it: root's, readable by all, with the newline `echo` adds.
     keyFile = join(base, "api-key");
     writeFileSync(keyFile, `${DEMO_API_KEY}\n`);
-    if (AS_IMAGE_USER) chownSync(data, UID, UID);
+    if (AS_IMAGE_USER) {
+      chownSync(data, UID, UID);
+      const reach = `require("fs").accessSync(${JSON.stringify(join(app, "dist/src/main.js"))})`;
+      AS_IMAGE_USER = await run(process.execPath, ["-e", reach], { uid: UID, gid: UID }).then(() => true, () => false);
+    }
     simulator = await startSimulator({ account: createDemoAccount() });
   }, 180_000);
   afterAll(async () => {
