@@ -1,21 +1,26 @@
 import type { Logger } from "pino";
+import { createApiKeyExpiry } from "./api-key-expiry.js";
 import { createConnector, type Connector } from "./connector/connector.js";
-import { fastPathsOn } from "./fast-paths.js";
 import { Code, ConnectorError } from "./connector/errors.js";
+import type { SyncObserver } from "./connector/sync-observer.js";
+import { fastPathsOn } from "./fast-paths.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createAuditLogFeed } from "./resources/audit-log-feed.js";
 import { createResourceSyncers } from "./resources/index.js";
 import { createTemporalAccount, type TemporalAccount } from "./resources/temporal-account.js";
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
+import { staticApiKey, type ApiKeySource } from "./temporal/api-key-source.js";
 import { createTemporalClient } from "./temporal/client.js";
 import { TemporalApiError, type TemporalErrorKind } from "./temporal/errors.js";
+import type { TemporalObserver } from "./temporal/observer.js";
 import { createRateLimiter } from "./temporal/rate-limiter.js";
 import { createTransport, DEFAULT_API_VERSION, type RetryPolicy, type Transport } from "./temporal/transport.js";
 
 /** TemporalConnectorOptions configures createTemporalConnector. */
 export interface TemporalConnectorOptions {
   baseUrl: string;
-  apiKey: string;
+  /** The API key, or a source that keeps it current (a file, rotated without a restart); closed with the connector. */
+  apiKey: string | ApiKeySource;
   apiVersion?: string;
   allowInsecure?: boolean;
   /** Upstream requests per second. */
@@ -30,6 +35,12 @@ export interface TemporalConnectorOptions {
   /** The audit-log event feed's timing (audit-log-feed.ts); tests shorten it and bring their own clock. */
   eventFeed?: { settleMs?: number; overlapMs?: number; now?: () => number };
   log: Logger;
+  /** Told about upstream requests, retries, rate-limit and operation waits (metrics). */
+  observer?: TemporalObserver;
+  /** Told about the pages served to syncs (metrics). */
+  syncObserver?: SyncObserver;
+  /** Clock of the API key expiry checks (default Date.now). */
+  now?: () => number;
 }
 
 /** TemporalConnector is the assembled connector and what it holds open. */
@@ -37,6 +48,14 @@ export interface TemporalConnector {
   connector: Connector;
   account: TemporalAccount;
   transport: Transport;
+  /**
+   * checkApiKey looks the key up (GetCurrentIdentity) unless Validate or a check did within
+   * `unlessWithinMs`: it logs the expiry warning when due and rejects when the key is expired or
+   * disabled. Validate does the same on every sync; this covers a connector nobody syncs with.
+   */
+  checkApiKey(options?: { unlessWithinMs?: number; signal?: AbortSignal }): Promise<void>;
+  /** apiKeySecondsLeft is how long until the current key expires, once it has been looked up. */
+  apiKeySecondsLeft(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -45,9 +64,10 @@ export interface TemporalConnector {
  * (rate-limited, retried), the typed client, the resource types, and the protocol core.
  */
 export function createTemporalConnector(options: TemporalConnectorOptions): TemporalConnector {
+  const keys = typeof options.apiKey === "string" ? staticApiKey(options.apiKey) : options.apiKey;
   const transport = createTransport({
     baseUrl: options.baseUrl,
-    apiKey: options.apiKey,
+    apiKey: keys,
     apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
     allowInsecure: options.allowInsecure,
     timeoutMs: options.requestTimeoutMs,
@@ -55,13 +75,33 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     rateLimiter: createRateLimiter({ perSecond: options.rateLimit ?? 80, burst: 5 }),
     userAgent: "temporalcloud-connector/0.1 (baton)",
     log: options.log,
+    observer: options.observer,
   });
   const client = createTemporalClient(transport);
   const account = createTemporalAccount({
     client,
     operations: { deadlineMs: options.operationTimeoutMs, minPollMs: options.minPollMs },
     defaultAccountRole: options.defaultAccountRole,
+    observer: options.observer,
   });
+  const now = options.now ?? Date.now;
+  const expiry = createApiKeyExpiry({ log: options.log, now });
+  let lookedUpAt = -Infinity;
+
+  /** identity asks who the key is, remembering what it says about the key itself. */
+  async function identity(signal: AbortSignal | undefined, alongside?: Promise<unknown>) {
+    lookedUpAt = now();
+    try {
+      const [found] = await Promise.all([client.getCurrentIdentity({ signal }), alongside]);
+      // The key read now is the one that was answered for (a 401 swaps it in before the retry).
+      expiry.seen(found.principalApiKey, keys.current());
+      return found;
+    } catch (err) {
+      if (err instanceof TemporalApiError && err.kind === "unauthenticated") throw expiry.refused(keys.current(), err);
+      throw err;
+    }
+  }
+
   const connector = createConnector({
     resourceTypes: createResourceSyncers(account),
     eventFeeds: [createAuditLogFeed({ client, users: account.users, ...options.eventFeed })],
@@ -83,8 +123,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
       },
     },
     async validate(ctx) {
-      const [identity] = await Promise.all([client.getCurrentIdentity({ signal: ctx.signal }), account.accountId()]);
-      const principal = identity.principal.value;
+      const principal = (await identity(ctx.signal, account.accountId())).principal.value;
       const role = principal?.spec?.access?.accountAccess?.role ?? AccountAccess_Role.UNSPECIFIED;
       if (!hasAdminEverywhere(role)) {
         ctx.log.warn(
@@ -92,17 +131,26 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
           "the API key's principal is not an Account Admin or Owner: API keys of others are invisible and provisioning will be refused",
         );
       }
+      return expiry.check(keys.current());
     },
     cleanup: (syncId) => account.forgetSync(syncId),
     translateError: temporalErrorToConnector,
     readAhead: fastPathsOn(),
+    syncObserver: options.syncObserver,
   });
   return {
     connector,
     account,
     transport,
+    async checkApiKey({ unlessWithinMs = 0, signal } = {}) {
+      if (now() - lookedUpAt < unlessWithinMs) return;
+      await identity(signal);
+      expiry.check(keys.current());
+    },
+    apiKeySecondsLeft: () => expiry.secondsLeft(keys.current()),
     async close() {
       account.close();
+      keys.close();
       await transport.close();
     },
   };

@@ -9,8 +9,11 @@ const require = createRequire(import.meta.url);
 export interface LoggerOptions {
   level: string;
   format: "json" | "console";
-  /** Values that must never appear in a log line (the API key); replaced by [REDACTED]. */
-  secrets?: readonly string[];
+  /**
+   * Values that must never appear in a log line (the API key); replaced by [REDACTED]. Read at
+   * every write, so a key added to a Set later (a rotated-in key) is scrubbed from then on.
+   */
+  secrets?: Iterable<string>;
   /** Where JSON lines go; stderr by default. */
   destination?: { write(line: string): unknown };
 }
@@ -20,8 +23,11 @@ export interface LoggerOptions {
  * Secrets never reach log lines by design; the streamWrite hook is the last line of defence.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
-  const scrub = (line: string) => secrets.reduce((text, secret) => text.split(secret).join("[REDACTED]"), line);
+  const secrets = options.secrets ?? [];
+  const scrub = (line: string) => {
+    for (const secret of secrets) if (secret.length >= 8) line = line.split(secret).join("[REDACTED]");
+    return line;
+  };
   const config = {
     level: options.level,
     base: undefined,

@@ -1,15 +1,8 @@
-import { readFileSync } from "node:fs";
-import { toJsonString } from "@bufbuild/protobuf";
-import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import { createTemporalConnector, type TemporalConnector } from "../app.js";
 import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
-import { ConnectorCapabilitiesSchema } from "../connector/c1.js";
-import { createLogger } from "../logger.js";
-import type { RoleSlug } from "../resources/temporal-access.js";
-import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { RunningServer } from "../server/server.js";
 import type { Simulator } from "../simulator/simulator.js";
 
 const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Temporal Cloud
@@ -24,6 +17,7 @@ Commands:
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
   events        Print the changes Temporal Cloud's audit log shows (--since 24h), one per line (--json)
+  health        Ask a connector's gRPC health service: exit 0 when it is SERVING, 1 otherwise
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
 
@@ -59,20 +53,30 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
   async serve(values) {
     const signal = stopSignal();
-    const apiKey = apiKeyOf(values);
-    const log = logger(values, [apiKey]);
-    const app = connectorOf(values, { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean }, log);
-    const server = await serve(values, app, log);
-    log.info({ address: `${server.host}:${server.port}`, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
+    const secrets = new Set<string>();
+    const log = logger(values, secrets);
+    let metrics: Metrics | undefined;
+    const apiKey = apiKeySourceOf(values, log, secrets, (trigger) => metrics?.apiKeyChanged(trigger));
+    // The connector's modules load only once the key file has been read: a bad one is told at once.
+    const { checkApiKeyDaily, metricsOf, startService } = await import("./service.js");
+    metrics = metricsOf(values);
+    const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+    const service = await startService(values, upstream, log, metrics);
+    const { app } = service;
+    log.info({ ...service.addresses, tls: Boolean(values["tls-cert"]), provisioning: app.connector.provisioning }, "connector serving");
+    const stopChecks = checkApiKeyDaily(app, log);
     return untilSignal(signal, log, async () => {
-      await server.close();
-      await app.close();
+      stopChecks();
+      await service.close();
     });
   },
 
   async demo(values) {
     const signal = stopSignal();
     const { DEMO_API_KEY, startSimulator } = await import("../simulator/index.js");
+    const { logger } = await import("./api-key-option.js");
+    const { metricsOf, startService } = await import("./service.js");
     const log = logger(values, [DEMO_API_KEY]);
     const simulator = await startSimulator({
       account: await accountOf(values),
@@ -81,18 +85,21 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       ...auditOf(values),
     });
     const apiKey = values.users === undefined ? DEMO_API_KEY : simulator.store.bearerKeys()[0]!;
-    const app = connectorOf(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log);
-    const server = await serve(values, app, log);
-    process.stdout.write(demoInstructions(server, simulator, app.connector.provisioning, Boolean(values["tls-cert"])));
+    const service = await startService(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log, metricsOf(values)).catch(async (err: unknown) => {
+      await simulator.close();
+      throw err;
+    });
+    process.stdout.write(demoInstructions(service.server, simulator, service.app.connector.provisioning, Boolean(values["tls-cert"])));
     return untilSignal(signal, log, async () => {
-      await server.close();
-      await app.close();
+      await service.close();
       await simulator.close();
     });
   },
 
   async simulator(values) {
     const signal = stopSignal();
+    const { logger } = await import("./api-key-option.js");
+    const { hostPort } = await import("./service.js");
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
     const { startSimulator } = await import("../simulator/index.js");
@@ -112,14 +119,47 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async sync(values, env) {
     const { runSyncCommand } = await import("./sync-command.js");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
+    const { connectorOf } = await import("./service.js");
     return runSyncCommand(values, env, {
       connect({ provisioning }) {
-        const apiKey = apiKeyOf(values);
-        const log = logger(values, [apiKey]);
+        const secrets = new Set<string>();
+        const log = logger(values, secrets);
+        const apiKey = apiKeySourceOf(values, log, secrets);
         const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+        try {
+          return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+        } catch (err) {
+          apiKey.close();
+          throw err;
+        }
       },
     });
+  },
+
+  async events(values) {
+    const { runEventsCommand } = await import("./events-command.js");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
+    const { connectorOf } = await import("./service.js");
+    return runEventsCommand(values, {
+      connect() {
+        const secrets = new Set<string>();
+        const log = logger(values, secrets);
+        const apiKey = apiKeySourceOf(values, log, secrets);
+        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+        try {
+          return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
+        } catch (err) {
+          apiKey.close();
+          throw err;
+        }
+      },
+    });
+  },
+
+  async health(values) {
+    const { runHealthCommand } = await import("./health-command.js");
+    return runHealthCommand(values);
   },
 
   async inspect(values, env) {
@@ -127,19 +167,15 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     return runInspectCommand(values, env);
   },
 
-  async events(values) {
-    const { runEventsCommand } = await import("./events-command.js");
-    return runEventsCommand(values, {
-      connect() {
-        const apiKey = apiKeyOf(values);
-        const log = logger(values, [apiKey]);
-        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
-      },
-    });
-  },
-
   async capabilities() {
+    const [{ toJsonString }, { anyPack, AnySchema }, { createTemporalConnector }, { ConnectorCapabilitiesSchema }, { createLogger }, { PROTOCOL_REGISTRY }] = await Promise.all([
+      import("@bufbuild/protobuf"),
+      import("@bufbuild/protobuf/wkt"),
+      import("../app.js"),
+      import("../connector/c1.js"),
+      import("../logger.js"),
+      import("../connector/protocol-registry.js"),
+    ]);
     // Capabilities are static: derived from the resource types, without calling Temporal Cloud.
     const app = createTemporalConnector({ baseUrl: "https://saas-api.tmprl.cloud", apiKey: "unused", provisioning: true, log: createLogger({ level: "error", format: "json" }) });
     const capabilities = app.connector.capabilities();
@@ -155,96 +191,6 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   },
 };
 
-/** apiKeyOf reads the API key from --api-key / BATON_API_KEY or --api-key-file. */
-function apiKeyOf(values: Values): string {
-  const file = values["api-key-file"] as string | undefined;
-  if (file) {
-    try {
-      const key = readFileSync(file, "utf8").trim();
-      if (key) return key;
-    } catch (err) {
-      throw new CommandError(`cannot read --api-key-file ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-    }
-    throw new CommandError(`--api-key-file ${file} is empty`);
-  }
-  const key = (values["api-key"] as string | undefined)?.trim();
-  if (!key) {
-    throw new CommandError(
-      "no Temporal Cloud API key: set BATON_API_KEY, or pass --api-key-file (or --api-key); " +
-        "to try the connector without credentials, run `temporalcloud-connector demo`",
-    );
-  }
-  return key;
-}
-
-function logger(values: Values, secrets: string[]): Logger {
-  return createLogger({ level: values["log-level"] as string, format: values["log-format"] as "json" | "console", secrets });
-}
-
-function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string; allowInsecure: boolean }, log: Logger): TemporalConnector {
-  const rateLimit = values["rate-limit"] as number;
-  if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
-  try {
-    return createTemporalConnector({
-      ...upstream,
-      apiVersion: values["api-version"] as string,
-      rateLimit,
-      requestTimeoutMs: values["request-timeout"] as number,
-      operationTimeoutMs: values["operation-timeout"] as number,
-      provisioning: values.provisioning as boolean,
-      defaultAccountRole: values["default-account-role"] as RoleSlug,
-      log,
-    });
-  } catch (err) {
-    if (err instanceof RangeError) throw new CommandError(err.message);
-    throw err;
-  }
-}
-
-async function serve(values: Values, app: TemporalConnector, log: Logger): Promise<RunningServer> {
-  const [host, port] = hostPort(values.listen as string);
-  try {
-    return await startServer({ connector: app.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number });
-  } catch (err) {
-    await app.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new CommandError(`cannot listen on ${host}:${port}: ${code}`);
-    throw err;
-  }
-}
-
-function tlsOf(values: Values): TlsOptions | undefined {
-  const [certFile, keyFile, caFile] = [values["tls-cert"], values["tls-key"], values["tls-client-ca"]] as (string | undefined)[];
-  if (!certFile && !keyFile) {
-    if (caFile) throw new CommandError("--tls-client-ca needs --tls-cert and --tls-key");
-    return undefined;
-  }
-  if (!certFile || !keyFile) throw new CommandError("--tls-cert and --tls-key go together");
-  const read = (flag: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new CommandError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
-    }
-  };
-  return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined };
-}
-
-function hostPort(listen: string, portOverride?: number): [string, number] {
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m || !m[1]) throw new CommandError(`--listen must be HOST:PORT, got "${listen}"`);
-  const host = m[1].replace(/^\[(.*)\]$/, "$1");
-  return [host, portOverride ?? Number(m[2])];
-}
-
-/** auditOf is the simulator's audit-log settings: its history and the chaos editor. */
-function auditOf(values: Values): { auditHistoryDays: number; chaosIntervalMs?: number } {
-  const days = values["audit-history-days"] as number;
-  if (!(days >= 0)) throw new CommandError(`--audit-history-days must not be negative, got ${days}`, 2);
-  const chaos = values.chaos as number;
-  return { auditHistoryDays: days, ...(chaos > 0 ? { chaosIntervalMs: chaos } : {}) };
-}
-
 /** accountOf is the simulator's account: the demo account, or a generated one with --users. */
 async function accountOf(values: Values) {
   const { createDemoAccount, generateAccount } = await import("../simulator/index.js");
@@ -259,6 +205,14 @@ async function accountOf(values: Values) {
     apiKeys: values["api-keys"] as number,
     seed: values.seed as number,
   });
+}
+
+/** auditOf is the simulator's audit-log settings: its history and the chaos editor. */
+function auditOf(values: Values): { auditHistoryDays: number; chaosIntervalMs?: number } {
+  const days = values["audit-history-days"] as number;
+  if (!(days >= 0)) throw new CommandError(`--audit-history-days must not be negative, got ${days}`, 2);
+  const chaos = values.chaos as number;
+  return { auditHistoryDays: days, ...(chaos > 0 ? { chaosIntervalMs: chaos } : {}) };
 }
 
 /**

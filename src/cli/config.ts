@@ -3,10 +3,11 @@
  * `config` command's JSON schema and validation all derive from FIELDS. Flag names, env names
  * and meanings of the official connector's settings are a contract (docs/compatibility.md, "Configuration").
  */
-import { DEFAULT_API_VERSION } from "../temporal/transport.js";
+// Not from transport.js: the CLI reads this file for every command, and undici is heavy to load.
+import { DEFAULT_API_VERSION } from "../temporal/api-version.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "health" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -33,7 +34,7 @@ const ONE_SHOT: readonly Command[] = ["sync"];
 /** FIELDS lists every setting of every command. */
 export const FIELDS: readonly Field[] = [
   { name: "api-key", type: "string", secret: true, commands: UPSTREAM, description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
-  { name: "api-key-file", type: "string", commands: UPSTREAM, description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
+  { name: "api-key-file", type: "string", commands: UPSTREAM, description: "File holding the Temporal Cloud API key (surrounding whitespace ignored). Watched: a new key written to it (or a Kubernetes Secret update) is used without a restart." },
   { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: UPSTREAM, description: "Temporal Cloud Ops API address (override for testing)." },
   { name: "allow-insecure", type: "boolean", default: false, commands: UPSTREAM, description: "Allow a plain-text http:// base URL (test servers only)." },
   { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: UPSTREAM, description: "Value of the temporal-cloud-api-version header." },
@@ -47,6 +48,16 @@ export const FIELDS: readonly Field[] = [
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
   { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
+  { name: "health-listen", type: "string", commands: ["serve", "demo"], description: "Also serve grpc.health.v1.Health alone, in plain text, on HOST:PORT (off by default): for Kubernetes' gRPC probes, which cannot reach a loopback address or speak TLS." },
+  { name: "metrics-listen", type: "string", commands: ["serve", "demo"], description: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default)." },
+  // The health command: a gRPC health check client, for exec probes, Docker HEALTHCHECK and people.
+  { name: "address", type: "string", default: "127.0.0.1:50051", commands: ["health"], description: "Health check: the connector's HOST:PORT." },
+  { name: "tls", type: "boolean", default: false, commands: ["health"], description: "Health check: connect with TLS (implied by the other --tls-* flags of health)." },
+  { name: "tls-ca", type: "string", commands: ["health"], description: "Health check: PEM CA bundle that signed the server's certificate (default: Node.js' public roots)." },
+  { name: "tls-client-cert", type: "string", commands: ["health"], description: "Health check: PEM client certificate, for a server that requires mutual TLS." },
+  { name: "tls-client-key", type: "string", commands: ["health"], description: "Health check: PEM private key of --tls-client-cert." },
+  { name: "tls-server-name", type: "string", commands: ["health"], description: "Health check: the name the server's certificate must hold (default: the host of --address)." },
+  { name: "timeout", type: "duration", default: "5s", commands: ["health"], description: "Health check: give up (exit 1) after this long." },
   { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
   { name: "json", type: "boolean", default: false, commands: ["inspect", "events"], description: "inspect: print resources, entitlements and grants as JSON. events: print each event as a line of JSON (the protocol's Event)." },
   { name: "since", type: "duration", default: "24h", commands: ["events"], description: "events: list the events of this long ago until now (the audit log keeps 30 days: at most 720h)." },
@@ -84,7 +95,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "health", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {

@@ -50,6 +50,7 @@ import { encodeInit, encodeListItems, type EncodedMessage } from "../codec/codec
 import { decodePageToken, encodePageToken, type Cursor, type PageScope } from "./page-token.js";
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
+import type { SyncedObjectKind, SyncObserver } from "./sync-observer.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
 export const SDK_VERSION = "v0.25.0";
@@ -62,8 +63,8 @@ export interface ConnectorOptions {
   metadata: MessageInitShape<typeof ConnectorMetadataSchema>;
   /** When false, Grant, Revoke, CreateAccount and DeleteResource are refused. */
   provisioning: boolean;
-  /** Checks the upstream credentials (Validate). */
-  validate(ctx: CallContext): Promise<void>;
+  /** Checks the upstream credentials (Validate); may return annotations for the response. */
+  validate(ctx: CallContext): Promise<Any[] | void>;
   /** Forgets what was cached for a sync (Cleanup). */
   cleanup?(syncId: string): void;
   /** What the failures of the upstream the resource types call mean for a caller (see errorOf). */
@@ -72,6 +73,8 @@ export interface ConnectorOptions {
   readAhead?: boolean;
   /** Event feeds served by EventService; any feed makes the connector announce CAPABILITY_EVENT_FEED_V2. */
   eventFeeds?: readonly EventFeed[];
+  /** Told about the pages served to syncs and their Cleanup (metrics). */
+  syncObserver?: SyncObserver;
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -95,7 +98,8 @@ export interface Connector {
   errorOf(err: unknown): ConnectorError | undefined;
   capabilities(): ConnectorCapabilities;
   metadata(): ConnectorMetadata;
-  validate(info: CallInfo): Promise<void>;
+  /** validate answers Validate with the annotations of its response. */
+  validate(info: CallInfo): Promise<Any[]>;
   cleanup(syncId: string): void;
   listEventFeeds(): Init<typeof ListEventFeedsResponseSchema>;
   listEvents(req: ListEventsRequest, info: CallInfo): Promise<Init<typeof ListEventsResponseSchema>>;
@@ -149,6 +153,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   ): Promise<EncodedMessage<R>> {
     // A page built ahead was built for this scope, so for this response type.
     const built = ((await readAhead?.take(ctx, scope, token)) as BuiltPage<R> | undefined) ?? (await buildPage(scope, token, schemas, (cursor) => list(ctx, cursor)));
+    if (ctx.syncId) options.syncObserver?.pageServed(ctx.syncId, SYNCED_KINDS[scope.op], built.count);
     const next = built.nextPageToken;
     if (next !== "") readAhead?.start(ctx, scope, next, (aheadCtx) => buildPage(scope, next, schemas, (cursor) => list(aheadCtx, cursor)));
     return built.response;
@@ -180,7 +185,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     }
     // Every list response is `list`, `next_page_token` and `annotations`.
     const rest = { nextPageToken, annotations: result.annotations ?? [] } as unknown as Omit<MessageInitShape<R>, "list">;
-    return { response: page.finish(rest), nextPageToken };
+    return { response: page.finish(rest), nextPageToken, count: page.count };
   }
 
   /** typeScoped returns a type-level list method, refusing types that do not have one (as the Go SDK does). */
@@ -199,8 +204,9 @@ export function createConnector(options: ConnectorOptions): Connector {
     errorOf: (err) => toConnectorError(err, options.translateError),
     capabilities: () => capabilities,
     metadata: () => metadata,
-    validate: (info) => options.validate(info),
+    validate: async (info) => (await options.validate(info)) ?? [],
     cleanup(syncId) {
+      options.syncObserver?.syncEnded(syncId);
       readAhead?.forget(syncId);
       options.cleanup?.(syncId);
     },
@@ -342,10 +348,21 @@ interface PagePosition {
   skip: number;
 }
 
+/** SYNCED_KINDS says what each kind of list page holds, for the sync observer. */
+const SYNCED_KINDS: Record<PageScope["op"], SyncedObjectKind> = {
+  resources: "resources",
+  entitlements: "entitlements",
+  "type-entitlements": "entitlements",
+  grants: "grants",
+  "type-grants": "grants",
+};
+
 /** BuiltPage is a list response, encoded, and the token it hands out ("" on the last page). */
 interface BuiltPage<R extends DescMessage> {
   response: EncodedMessage<R>;
   nextPageToken: string;
+  /** How many items the page holds. */
+  count: number;
 }
 
 /** emptyList is the last (and only) page of a list with nothing in it. */

@@ -1,4 +1,4 @@
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, type Any } from "@bufbuild/protobuf/wkt";
 import { annotation } from "../connector/annotations.js";
 import { SecretTraitSchema, SecretTrait_CredentialType, Status_ResourceStatus, type Resource } from "../connector/c1.js";
 import { newResource, resourceId } from "../connector/ids.js";
@@ -37,16 +37,25 @@ export function apiKeyResource(key: ApiKey, now = new Date()): Resource {
     profile: details,
     status,
     createdAt: key.createdTime,
-    annotations: [
-      annotation(SecretTraitSchema, {
-        identityId: spec?.ownerId ? resourceId(ownerType, spec.ownerId) : undefined,
-        expiresAt: spec?.expiryTime,
-        credentialType: SecretTrait_CredentialType.STATIC_SECRET,
-        credentialDetail: "temporal_cloud_api_key",
-        // Deprecated, for older readers.
-        createdAt: key.createdTime,
-      }),
-    ],
+    annotations: [apiKeySecretTrait(key)],
+  });
+}
+
+/**
+ * apiKeySecretTrait describes a key as the protocol's SecretTrait: who it authenticates as and
+ * when it expires. The `api-key` resources carry it, and so does Validate while the connector's
+ * own key is about to expire.
+ */
+export function apiKeySecretTrait(key: ApiKey): Any {
+  const spec = key.spec;
+  const ownerType = spec?.ownerType === OwnerType.SERVICE_ACCOUNT ? SERVICE_ACCOUNT.id : USER.id;
+  return annotation(SecretTraitSchema, {
+    identityId: spec?.ownerId ? resourceId(ownerType, spec.ownerId) : undefined,
+    expiresAt: spec?.expiryTime,
+    credentialType: SecretTrait_CredentialType.STATIC_SECRET,
+    credentialDetail: "temporal_cloud_api_key",
+    // Deprecated, for older readers.
+    createdAt: key.createdTime,
   });
 }
 

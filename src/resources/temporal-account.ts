@@ -3,6 +3,7 @@ import { createSyncCache } from "../connector/sync-cache.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { createAccountSnapshot, type AccountSnapshot } from "../temporal/account-snapshot.js";
 import type { TemporalClient } from "../temporal/client.js";
+import type { TemporalObserver } from "../temporal/observer.js";
 import { awaitOperation } from "../temporal/operations.js";
 import type { RoleSlug } from "./temporal-access.js";
 import { createUserDirectory, type UserDirectory } from "./user-directory.js";
@@ -16,6 +17,8 @@ export interface TemporalAccountOptions {
   operations?: { deadlineMs?: number; minPollMs?: number; maxPollMs?: number };
   /** Account role given to accounts the connector creates. */
   defaultAccountRole?: RoleSlug;
+  /** Told about each wait for an async operation (metrics). */
+  observer?: TemporalObserver;
 }
 
 /**
@@ -52,7 +55,7 @@ export function createTemporalAccount(options: TemporalAccountOptions): Temporal
     dispose: (snapshot) => snapshot.dispose(),
   });
   let accountId: Promise<string> | undefined;
-  const operations = { deadlineMs: 10 * 60_000, ...options.operations };
+  const operations = { deadlineMs: 10 * 60_000, ...options.operations, observer: options.observer };
   return {
     client,
     defaultAccountRole: options.defaultAccountRole ?? "read",

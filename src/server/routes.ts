@@ -79,8 +79,7 @@ export function createRoutes({ connector, health, log }: RoutesOptions): (router
     router.service(ConnectorService, {
       getMetadata: () => ({ metadata: connector.metadata() }),
       async validate(_req, ctx) {
-        await connector.validate(info(ctx));
-        return { sdkVersion: SDK_VERSION };
+        return { sdkVersion: SDK_VERSION, annotations: await connector.validate(info(ctx)) };
       },
       cleanup(req) {
         if (req.activeSyncId) connector.cleanup(req.activeSyncId);

@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
 import { createHealthState, type HealthState } from "./health.js";
+import { metricsInterceptor, type CallObserver } from "./metrics-interceptor.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 import { callInterceptor, createRoutes, isUnreadableRequest } from "./routes.js";
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   maxConcurrentStreams?: number;
   /** How long a graceful stop lets in-flight calls finish before cancelling them. */
   drainTimeoutMs?: number;
+  /** Told how every call ended (metrics). */
+  callObserver?: CallObserver;
 }
 
 /** RunningServer is a listening connector server. */
@@ -61,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     grpc: true,
     connect: false,
     grpcWeb: false,
-    interceptors: [callInterceptor(options.connector, log)],
+    interceptors: options.callObserver ? [metricsInterceptor(options.callObserver), callInterceptor(options.connector, log)] : [callInterceptor(options.connector, log)],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,

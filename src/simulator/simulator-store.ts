@@ -158,6 +158,11 @@ export interface SimulatorStore {
   addGroupMember(groupId: string, userId: string, createdTime?: Timestamp): boolean;
   removeGroupMember(groupId: string, userId: string): boolean;
   registerSecret(secret: string, keyId: string): void;
+  /**
+   * rotateApiKey issues a new key, with a new secret, to the owner of `keyId`, as an operator
+   * rotating a key does; the old key keeps working until it is deleted (deleteApiKey).
+   */
+  rotateApiKey(keyId: string, expiryTime?: Timestamp): { apiKey: ApiKey; secret: string };
 
   /** bumpVersion assigns a new resourceVersion to a resource and returns it. */
   bumpVersion(kind: ResourceKind, id: string): string;
@@ -395,6 +400,17 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
     removeGroupMember: (groupId, userId) => members.get(groupId)?.delete(userId) ?? false,
     registerSecret(secret, keyId) {
       secrets.set(secret, keyId);
+    },
+    rotateApiKey(keyId, expiryTime) {
+      const old = mustGet("apiKey", keyId);
+      const secret = store.newSecret();
+      const spec = {
+        ownerId: old.spec?.ownerId,
+        ownerType: old.spec?.ownerType,
+        displayName: `${old.spec?.displayName ?? keyId} (rotated)`,
+        expiryTime: expiryTime ?? old.spec?.expiryTime,
+      };
+      return { apiKey: store.addApiKey({ spec }, secret), secret };
     },
 
     bumpVersion(kind, id) {

@@ -155,8 +155,9 @@ export interface TemporalClient {
 export function createTemporalClient(transport: Transport): TemporalClient {
   const seg = encodeURIComponent;
 
-  async function get<S extends DescMessage>(schema: S, path: string, query: Record<string, string | number | undefined>, opts?: CallOptions) {
-    return parse(schema, await transport.call({ method: "GET", path, query, signal: opts?.signal }), path);
+  // Every helper takes the API method's name first: it names the request in logs and metrics.
+  async function get<S extends DescMessage>(route: string, schema: S, path: string, query: Record<string, string | number | undefined>, opts?: CallOptions) {
+    return parse(schema, await transport.call({ route, method: "GET", path, query, signal: opts?.signal }), path);
   }
 
   /**
@@ -164,8 +165,8 @@ export function createTemporalClient(transport: Transport): TemporalClient {
    * whoever walks a list can ask for the next page (the token is read at once) before paying
    * for this one's conversion, which keeps that work off the chain of upstream round trips.
    */
-  async function list<S extends DescMessage, T>(schema: S, path: string, query: Record<string, string | number | undefined>, opts: CallOptions | undefined, itemsOf: (res: MessageShape<S>) => T[]): Promise<Page<T>> {
-    let json: unknown = await transport.call({ method: "GET", path, query, signal: opts?.signal });
+  async function list<S extends DescMessage, T>(route: string, schema: S, path: string, query: Record<string, string | number | undefined>, opts: CallOptions | undefined, itemsOf: (res: MessageShape<S>) => T[]): Promise<Page<T>> {
+    let json: unknown = await transport.call({ route, method: "GET", path, query, signal: opts?.signal });
     const fields = json as { nextPageToken?: unknown; next_page_token?: unknown } | null;
     const token = fields?.nextPageToken ?? fields?.next_page_token ?? "";
     if (typeof token !== "string") throw invalidResponse(path, "nextPageToken is not a string");
@@ -184,6 +185,7 @@ export function createTemporalClient(transport: Transport): TemporalClient {
 
   /** post sends a request message as JSON; fields bound in the path are left out of the body. */
   async function post<Req extends DescMessage, Res extends DescMessage>(
+    route: string,
     reqSchema: Req,
     resSchema: Res,
     path: string,
@@ -193,12 +195,12 @@ export function createTemporalClient(transport: Transport): TemporalClient {
   ) {
     const body = toJson(reqSchema, create(reqSchema, init)) as Record<string, JsonValue>;
     for (const field of pathFields) delete body[field];
-    return parse(resSchema, await transport.call({ method: "POST", path, body, signal: opts?.signal }), path);
+    return parse(resSchema, await transport.call({ route, method: "POST", path, body, signal: opts?.signal }), path);
   }
 
-  async function del<S extends DescMessage>(schema: S, path: string, opts: WriteOptions) {
+  async function del<S extends DescMessage>(route: string, schema: S, path: string, opts: WriteOptions) {
     const query = { resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-    return parse(schema, await transport.call({ method: "DELETE", path, query, signal: opts.signal }), path);
+    return parse(schema, await transport.call({ route, method: "DELETE", path, query, signal: opts.signal }), path);
   }
 
   const pageQuery = (page: PageRequest) => ({ pageSize: page.pageSize ?? MAX_PAGE_SIZE, pageToken: page.pageToken });
@@ -208,141 +210,141 @@ export function createTemporalClient(transport: Transport): TemporalClient {
   };
 
   return {
-    getCurrentIdentity: (opts) => get(GetCurrentIdentityResponseSchema, "/cloud/current-identity", {}, opts),
+    getCurrentIdentity: (opts) => get("GetCurrentIdentity", GetCurrentIdentityResponseSchema, "/cloud/current-identity", {}, opts),
     async getAccount(opts) {
-      const res = await get(GetAccountResponseSchema, "/cloud/account", {}, opts);
+      const res = await get("GetAccount", GetAccountResponseSchema, "/cloud/account", {}, opts);
       if (!res.account?.id) throw invalidResponse("/cloud/account", "no account id in the response");
       return res.account;
     },
 
     async listUsers(page, opts) {
-      return list(GetUsersResponseSchema, "/cloud/users", { ...pageQuery(page), email: page.email, namespace: page.namespace }, opts, (res) => res.users);
+      return list("GetUsers", GetUsersResponseSchema, "/cloud/users", { ...pageQuery(page), email: page.email, namespace: page.namespace }, opts, (res) => res.users);
     },
     async getUser(userId, opts) {
       const path = `/cloud/users/${seg(userId)}`;
-      return required((await get(GetUserResponseSchema, path, {}, opts)).user, path);
+      return required((await get("GetUser", GetUserResponseSchema, path, {}, opts)).user, path);
     },
     async createUser(spec, opts) {
       const path = "/cloud/users";
-      const res = await post(CreateUserRequestSchema, CreateUserResponseSchema, path, { spec, asyncOperationId: opts.operationId }, [], opts);
+      const res = await post("CreateUser", CreateUserRequestSchema, CreateUserResponseSchema, path, { spec, asyncOperationId: opts.operationId }, [], opts);
       return { userId: res.userId, operation: operation(res, path) };
     },
     async updateUser(userId, spec, opts) {
       const path = `/cloud/users/${seg(userId)}`;
       const init = { userId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-      return operation(await post(UpdateUserRequestSchema, UpdateUserResponseSchema, path, init, ["userId"], opts), path);
+      return operation(await post("UpdateUser", UpdateUserRequestSchema, UpdateUserResponseSchema, path, init, ["userId"], opts), path);
     },
     async deleteUser(userId, opts) {
       const path = `/cloud/users/${seg(userId)}`;
-      return operation(await del(DeleteUserResponseSchema, path, opts), path);
+      return operation(await del("DeleteUser", DeleteUserResponseSchema, path, opts), path);
     },
     async setUserNamespaceAccess(namespace, userId, access, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/users/${seg(userId)}/access`;
       const init = { namespace, userId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-      return operation(await post(SetUserNamespaceAccessRequestSchema, SetUserNamespaceAccessResponseSchema, path, init, ["namespace", "userId"], opts), path);
+      return operation(await post("SetUserNamespaceAccess", SetUserNamespaceAccessRequestSchema, SetUserNamespaceAccessResponseSchema, path, init, ["namespace", "userId"], opts), path);
     },
 
     async listNamespaces(page, opts) {
-      return list(GetNamespacesResponseSchema, "/cloud/namespaces", pageQuery(page), opts, (res) => res.namespaces);
+      return list("GetNamespaces", GetNamespacesResponseSchema, "/cloud/namespaces", pageQuery(page), opts, (res) => res.namespaces);
     },
     async getNamespace(namespace, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}`;
-      return required((await get(GetNamespaceResponseSchema, path, {}, opts)).namespace, path);
+      return required((await get("GetNamespace", GetNamespaceResponseSchema, path, {}, opts)).namespace, path);
     },
 
     async listUserGroups(page, opts) {
-      return list(GetUserGroupsResponseSchema, "/cloud/user-groups", pageQuery(page), opts, (res) => res.groups);
+      return list("GetUserGroups", GetUserGroupsResponseSchema, "/cloud/user-groups", pageQuery(page), opts, (res) => res.groups);
     },
     async getUserGroup(groupId, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}`;
-      return required((await get(GetUserGroupResponseSchema, path, {}, opts)).group, path);
+      return required((await get("GetUserGroup", GetUserGroupResponseSchema, path, {}, opts)).group, path);
     },
     async updateUserGroup(groupId, spec, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}`;
       const init = { groupId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-      return operation(await post(UpdateUserGroupRequestSchema, UpdateUserGroupResponseSchema, path, init, ["groupId"], opts), path);
+      return operation(await post("UpdateUserGroup", UpdateUserGroupRequestSchema, UpdateUserGroupResponseSchema, path, init, ["groupId"], opts), path);
     },
     async setUserGroupNamespaceAccess(namespace, groupId, access, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/user-groups/${seg(groupId)}/access`;
       const init = { namespace, groupId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-      return operation(await post(SetUserGroupNamespaceAccessRequestSchema, SetUserGroupNamespaceAccessResponseSchema, path, init, ["namespace", "groupId"], opts), path);
+      return operation(await post("SetUserGroupNamespaceAccess", SetUserGroupNamespaceAccessRequestSchema, SetUserGroupNamespaceAccessResponseSchema, path, init, ["namespace", "groupId"], opts), path);
     },
     async listUserGroupMembers(groupId, page, opts) {
-      return list(GetUserGroupMembersResponseSchema, `/cloud/user-groups/${seg(groupId)}/members`, pageQuery(page), opts, (res) => res.members);
+      return list("GetUserGroupMembers", GetUserGroupMembersResponseSchema, `/cloud/user-groups/${seg(groupId)}/members`, pageQuery(page), opts, (res) => res.members);
     },
     async addUserGroupMember(groupId, userId, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}/members`;
       const init = { groupId, memberId: { memberType: { case: "userId" as const, value: userId } }, asyncOperationId: opts.operationId };
-      return operation(await post(AddUserGroupMemberRequestSchema, AddUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
+      return operation(await post("AddUserGroupMember", AddUserGroupMemberRequestSchema, AddUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
     },
     async removeUserGroupMember(groupId, userId, opts) {
       const path = `/cloud/user-groups/${seg(groupId)}/remove-member`;
       const init = { groupId, memberId: { memberType: { case: "userId" as const, value: userId } }, asyncOperationId: opts.operationId };
-      return operation(await post(RemoveUserGroupMemberRequestSchema, RemoveUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
+      return operation(await post("RemoveUserGroupMember", RemoveUserGroupMemberRequestSchema, RemoveUserGroupMemberResponseSchema, path, init, ["groupId"], opts), path);
     },
 
     async listServiceAccounts(page, opts) {
-      return list(GetServiceAccountsResponseSchema, "/cloud/service-accounts", pageQuery(page), opts, (res) => res.serviceAccount);
+      return list("GetServiceAccounts", GetServiceAccountsResponseSchema, "/cloud/service-accounts", pageQuery(page), opts, (res) => res.serviceAccount);
     },
     async getServiceAccount(serviceAccountId, opts) {
       const path = `/cloud/service-accounts/${seg(serviceAccountId)}`;
-      return required((await get(GetServiceAccountResponseSchema, path, {}, opts)).serviceAccount, path);
+      return required((await get("GetServiceAccount", GetServiceAccountResponseSchema, path, {}, opts)).serviceAccount, path);
     },
     async updateServiceAccount(serviceAccountId, spec, opts) {
       const path = `/cloud/service-accounts/${seg(serviceAccountId)}`;
       const init = { serviceAccountId, spec, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
-      return operation(await post(UpdateServiceAccountRequestSchema, UpdateServiceAccountResponseSchema, path, init, ["serviceAccountId"], opts), path);
+      return operation(await post("UpdateServiceAccount", UpdateServiceAccountRequestSchema, UpdateServiceAccountResponseSchema, path, init, ["serviceAccountId"], opts), path);
     },
     async setServiceAccountNamespaceAccess(namespace, serviceAccountId, access, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/service-accounts/${seg(serviceAccountId)}/access`;
       const init = { namespace, serviceAccountId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
       return operation(
-        await post(SetServiceAccountNamespaceAccessRequestSchema, SetServiceAccountNamespaceAccessResponseSchema, path, init, ["namespace", "serviceAccountId"], opts),
+        await post("SetServiceAccountNamespaceAccess", SetServiceAccountNamespaceAccessRequestSchema, SetServiceAccountNamespaceAccessResponseSchema, path, init, ["namespace", "serviceAccountId"], opts),
         path,
       );
     },
 
     async listApiKeys(page, opts) {
-      return list(GetApiKeysResponseSchema, "/cloud/api-keys", pageQuery(page), opts, (res) => res.apiKeys);
+      return list("GetApiKeys", GetApiKeysResponseSchema, "/cloud/api-keys", pageQuery(page), opts, (res) => res.apiKeys);
     },
     async getApiKey(keyId, opts) {
       const path = `/cloud/api-keys/${seg(keyId)}`;
-      return required((await get(GetApiKeyResponseSchema, path, {}, opts)).apiKey, path);
+      return required((await get("GetApiKey", GetApiKeyResponseSchema, path, {}, opts)).apiKey, path);
     },
     async deleteApiKey(keyId, opts) {
       const path = `/cloud/api-keys/${seg(keyId)}`;
-      return operation(await del(DeleteApiKeyResponseSchema, path, opts), path);
+      return operation(await del("DeleteApiKey", DeleteApiKeyResponseSchema, path, opts), path);
     },
 
     async listCustomRoles(page, opts) {
-      return list(GetCustomRolesResponseSchema, "/cloud/custom-roles", pageQuery(page), opts, (res) => res.customRoles);
+      return list("GetCustomRoles", GetCustomRolesResponseSchema, "/cloud/custom-roles", pageQuery(page), opts, (res) => res.customRoles);
     },
     async getCustomRole(roleId, opts) {
       const path = `/cloud/custom-roles/${seg(roleId)}`;
-      return required((await get(GetCustomRoleResponseSchema, path, {}, opts)).customRole, path);
+      return required((await get("GetCustomRole", GetCustomRoleResponseSchema, path, {}, opts)).customRole, path);
     },
 
     async listUserNamespaceAssignments(namespace, page, opts) {
-      return list(GetUserNamespaceAssignmentsResponseSchema, `/cloud/namespaces/${seg(namespace)}/user-assignments`, pageQuery(page), opts, (res) => res.users);
+      return list("GetUserNamespaceAssignments", GetUserNamespaceAssignmentsResponseSchema, `/cloud/namespaces/${seg(namespace)}/user-assignments`, pageQuery(page), opts, (res) => res.users);
     },
     async listServiceAccountNamespaceAssignments(namespace, page, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/service-account-assignments`;
-      return list(GetServiceAccountNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.serviceAccounts);
+      return list("GetServiceAccountNamespaceAssignments", GetServiceAccountNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.serviceAccounts);
     },
     async listUserGroupNamespaceAssignments(namespace, page, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/user-group-assignments`;
-      return list(GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.groups);
+      return list("GetUserGroupNamespaceAssignments", GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.groups);
     },
 
     async getAsyncOperation(operationId, opts) {
       const path = `/cloud/operations/${seg(operationId)}`;
-      return required((await get(GetAsyncOperationResponseSchema, path, {}, opts)).asyncOperation, path);
+      return required((await get("GetAsyncOperation", GetAsyncOperationResponseSchema, path, {}, opts)).asyncOperation, path);
     },
 
     async getAuditLogs(page, window, opts) {
       const path = "/cloud/audit-logs";
       const query = { ...pageQuery(page), startTimeInclusive: window.startTimeInclusive?.toISOString(), endTimeExclusive: window.endTimeExclusive?.toISOString() };
-      const json = await transport.call({ method: "GET", path, query, signal: opts?.signal });
+      const json = await transport.call({ route: "GetAuditLogs", method: "GET", path, query, signal: opts?.signal });
       let res;
       try {
         // rawDetails is free-form JSON (a Struct); fields newer than our subset are ignored.

@@ -3,6 +3,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AsyncOperation_State, type AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import type { TemporalClient } from "./client.js";
 import { TemporalApiError } from "./errors.js";
+import type { OperationOutcome, TemporalObserver } from "./observer.js";
 
 /** OperationWaitOptions configures awaitOperation. */
 export interface OperationWaitOptions {
@@ -12,6 +13,8 @@ export interface OperationWaitOptions {
   minPollMs?: number;
   maxPollMs?: number;
   signal?: AbortSignal;
+  /** Told how long each wait took and how it ended. */
+  observer?: TemporalObserver;
 }
 
 /**
@@ -22,6 +25,27 @@ export interface OperationWaitOptions {
  * clients do.
  */
 export async function awaitOperation(client: TemporalClient, started: AsyncOperation, options: OperationWaitOptions): Promise<AsyncOperation> {
+  if (!options.observer) return poll(client, started, options);
+  const { observer } = options;
+  const since = performance.now();
+  const report = (outcome: OperationOutcome) => observer.operationWaited(outcome, (performance.now() - since) / 1000);
+  try {
+    const done = await poll(client, started, options);
+    report("fulfilled");
+    return done;
+  } catch (err) {
+    report(outcomeOf(err));
+    throw err;
+  }
+}
+
+function outcomeOf(err: unknown): OperationOutcome {
+  if (!(err instanceof TemporalApiError)) return "error";
+  if (err.kind === "operation-timeout") return "timeout";
+  return err.kind === "operation-failed" ? "failed" : "error";
+}
+
+async function poll(client: TemporalClient, started: AsyncOperation, options: OperationWaitOptions): Promise<AsyncOperation> {
   const { minPollMs = 500, maxPollMs = 30_000 } = options;
   const deadline = Date.now() + options.deadlineMs;
   let op = started;

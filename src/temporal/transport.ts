@@ -1,7 +1,9 @@
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Pool, request } from "undici";
+import { staticApiKey, type ApiKeySource } from "./api-key-source.js";
 import { TemporalApiError, kindFromStatus } from "./errors.js";
+import type { TemporalObserver } from "./observer.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 /**
@@ -39,14 +41,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-/** DEFAULT_API_VERSION is the temporal-cloud-api-version the connector sends unless configured otherwise. */
-export const DEFAULT_API_VERSION = "v0.17.1";
+export { DEFAULT_API_VERSION } from "./api-version.js";
 
 /** TransportOptions configures createTransport. */
 export interface TransportOptions {
   /** e.g. https://saas-api.tmprl.cloud */
   baseUrl: string;
-  apiKey: string;
+  /** The API key, or where to read the current one (read for every attempt). */
+  apiKey: string | ApiKeySource;
   /** Value of the temporal-cloud-api-version header. */
   apiVersion: string;
   /** Plain-text http:// base URLs are refused unless this is set (test servers, the simulator). */
@@ -59,10 +61,13 @@ export interface TransportOptions {
   connections?: number;
   userAgent?: string;
   log?: Logger;
+  observer?: TemporalObserver;
 }
 
 /** ApiRequest is one logical call; the transport may send it several times. */
 export interface ApiRequest {
+  /** The API method's name, e.g. GetUser: what logs and metrics call the request (never the path). */
+  route: string;
   method: "GET" | "POST" | "DELETE";
   /** Path below the base URL, already percent-encoded, e.g. /cloud/users/abc. */
   path: string;
@@ -90,8 +95,10 @@ export interface Transport {
  * header, a client-side rate limit applied to every attempt, per-attempt timeouts, and retries of
  * 429/502/503/504, timeouts and connection failures with exponential backoff, jitter and
  * Retry-After. Retrying a POST is safe because every mutation carries its asyncOperationId, which
- * Temporal uses as an idempotency key. The retry loop is written out here rather than composed
- * from undici's RetryAgent because that one has no jitter and cannot share our rate limiter.
+ * Temporal uses as an idempotency key. The API key is read for every attempt; a 401 asks the key
+ * source once per call for a newer key and, when there is one, sends the request again with it.
+ * The retry loop is written out here rather than composed from undici's RetryAgent because that
+ * one has no jitter and cannot share our rate limiter.
  */
 export function createTransport(options: TransportOptions): Transport {
   const origin = new URL(options.baseUrl);
@@ -109,21 +116,23 @@ export function createTransport(options: TransportOptions): Transport {
   });
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const keys = typeof options.apiKey === "string" ? staticApiKey(options.apiKey) : options.apiKey;
+  const { observer } = options;
   const headers: Record<string, string> = {
-    authorization: `Bearer ${options.apiKey}`,
     "temporal-cloud-api-version": options.apiVersion,
     "user-agent": options.userAgent ?? "temporalcloud-connector",
     accept: "application/json",
   };
   const stats: TransportStats = { requests: 0, retries: 0 };
-  // Belt and braces: nothing upstream should echo the key, but no message of ours ever carries it.
-  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join("[REDACTED]") : text);
 
-  async function attempt(req: ApiRequest, url: string, body: string | undefined): Promise<unknown> {
+  async function attempt(req: ApiRequest, url: string, body: string | undefined, apiKey: string): Promise<unknown> {
     const what = `${req.method} ${req.path}`;
+    // Belt and braces: nothing upstream should echo the key, but no message of ours ever carries it.
+    const redact = (text: string) => text.split(apiKey).join("[REDACTED]");
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     stats.requests++;
+    const started = performance.now();
     let status: number;
     let text: string;
     let retryAfter: string | string[] | undefined;
@@ -131,7 +140,7 @@ export function createTransport(options: TransportOptions): Transport {
       const res = await request(url, {
         dispatcher: pool,
         method: req.method,
-        headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+        headers: { ...headers, authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body,
         signal,
       });
@@ -139,15 +148,19 @@ export function createTransport(options: TransportOptions): Transport {
       retryAfter = res.headers["retry-after"];
       text = await res.body.text();
     } catch (err) {
+      let failure: TemporalApiError;
       if (req.signal?.aborted) {
-        throw new TemporalApiError({ kind: "cancelled", message: `temporal cloud: ${what}: cancelled by the caller`, cause: err });
+        failure = new TemporalApiError({ kind: "cancelled", message: `temporal cloud: ${what}: cancelled by the caller`, cause: err });
+      } else if (timeout.aborted) {
+        failure = new TemporalApiError({ kind: "timeout", message: `temporal cloud: ${what}: no response within ${timeoutMs} ms`, cause: err });
+      } else {
+        const reason = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
+        failure = new TemporalApiError({ kind: "unavailable", message: `temporal cloud: ${what}: connection failed (${redact(reason)})`, cause: err });
       }
-      if (timeout.aborted) {
-        throw new TemporalApiError({ kind: "timeout", message: `temporal cloud: ${what}: no response within ${timeoutMs} ms`, cause: err });
-      }
-      const reason = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.message) : String(err);
-      throw new TemporalApiError({ kind: "unavailable", message: `temporal cloud: ${what}: connection failed (${redact(reason)})`, cause: err });
+      observer?.requestEnded(req.route, failure.kind, (performance.now() - started) / 1000);
+      throw failure;
     }
+    observer?.requestEnded(req.route, status, (performance.now() - started) / 1000);
     if (status >= 200 && status < 300) {
       if (text === "") return {};
       try {
@@ -171,17 +184,37 @@ export function createTransport(options: TransportOptions): Transport {
     async call(req) {
       const url = origin.origin + basePath + req.path + queryString(req.query);
       const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+      let refreshedKey = false;
       for (let n = 1; ; n++) {
-        await options.rateLimiter?.acquire(req.signal);
+        if (options.rateLimiter) {
+          const queued = performance.now();
+          await options.rateLimiter.acquire(req.signal);
+          observer?.rateLimitWaited((performance.now() - queued) / 1000);
+        }
+        const apiKey = keys.current();
         try {
-          return await attempt(req, url, body);
+          return await attempt(req, url, body, apiKey);
         } catch (err) {
-          if (!(err instanceof TemporalApiError) || !err.retryable || n >= retry.maxAttempts) throw err;
+          if (!(err instanceof TemporalApiError)) throw err;
+          // A refused key may have been rotated since it was read: read it again, once per call,
+          // and send the request at once with the new key (it is not the upstream's fault).
+          if (err.kind === "unauthenticated" && !refreshedKey) {
+            refreshedKey = true;
+            if (await keys.refresh(apiKey)) {
+              stats.retries++;
+              observer?.retrying(req.route, err.kind);
+              options.log?.info({ route: req.route }, "temporal cloud refused the API key; retrying with the key read again from its file");
+              n--;
+              continue;
+            }
+          }
+          if (!err.retryable || n >= retry.maxAttempts) throw err;
           if (err.retryAfterMs !== undefined && err.retryAfterMs > retry.maxRetryAfterMs) throw err;
           const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1)) * (0.5 + Math.random());
           const delay = Math.max(backoff, err.retryAfterMs ?? 0);
           stats.retries++;
-          options.log?.debug({ method: req.method, path: req.path, attempt: n, delayMs: Math.round(delay), reason: err.message }, "retrying temporal cloud request");
+          observer?.retrying(req.route, err.kind);
+          options.log?.debug({ route: req.route, method: req.method, path: req.path, attempt: n, delayMs: Math.round(delay), reason: err.message }, "retrying temporal cloud request");
           await sleep(delay, undefined, { signal: req.signal }).catch((abortErr: unknown) => {
             throw new TemporalApiError({ kind: "cancelled", message: `temporal cloud: ${req.method} ${req.path}: cancelled by the caller`, cause: abortErr });
           });

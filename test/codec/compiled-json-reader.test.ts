@@ -39,7 +39,7 @@ function expectSameAsFromJson(schema: DescMessage, documents: readonly JsonValue
 async function servedDocuments(account: AccountData, apiKey: string): Promise<[DescMessage, JsonValue][]> {
   const simulator: Simulator = await startSimulator({ account });
   const transport: Transport = createTransport({ baseUrl: simulator.url, apiKey, apiVersion: "v0.17.1", allowInsecure: true });
-  const get = async (path: string) => (await transport.call({ method: "GET", path, query: { pageSize: 1000 } })) as JsonValue;
+  const get = async (path: string) => (await transport.call({ route: "test", method: "GET", path, query: { pageSize: 1000 } })) as JsonValue;
   try {
     const docs: [DescMessage, JsonValue][] = [
       [GetCurrentIdentityResponseSchema, await get("/cloud/current-identity")],

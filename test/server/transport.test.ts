@@ -181,7 +181,7 @@ describe("default bind address", () => {
     const cli = startCli(["serve", "--base-url", "http://127.0.0.1:9", "--allow-insecure"], { BATON_API_KEY: "test-key-not-used-upstream" });
     try {
       const line = await Promise.race([cli.waitForLine("stderr", /"msg":"connector serving"/), cli.waitForLine("stderr", /cannot listen on/)]);
-      if (line.includes("cannot listen")) expect(line).toContain("cannot listen on 127.0.0.1:50051");
+      if (line.includes("cannot listen")) expect(line).toContain("cannot listen on --listen 127.0.0.1:50051");
       else expect(JSON.parse(line)).toMatchObject({ address: "127.0.0.1:50051" });
     } finally {
       await cli.stop();

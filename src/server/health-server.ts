@@ -1,0 +1,61 @@
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { registerHealth, type HealthState } from "./health.js";
+import { CONNECTOR_SERVICES } from "./routes.js";
+
+/** HealthServerOptions configures startHealthServer. */
+export interface HealthServerOptions {
+  /** The connector server's status (RunningServer.health). */
+  health: HealthState;
+  host: string;
+  port: number;
+}
+
+/** RunningHealthServer is a listening health-only server. */
+export interface RunningHealthServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * startHealthServer serves grpc.health.v1.Health alone, in plain text, reporting the connector
+ * server's status. It exists for Kubernetes' native gRPC probes, which connect to the pod's IP
+ * address and cannot speak TLS: the connector itself stays on loopback (or behind mutual TLS)
+ * while the kubelet probes this port, which tells nothing but SERVING or NOT_SERVING.
+ */
+export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
+  const adapter = connectNodeAdapter({
+    routes: (router) => registerHealth(router, options.health, CONNECTOR_SERVICES.map((s) => s.typeName)),
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
+    readMaxBytes: 64 * 1024,
+  });
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 16 } }, adapter);
+  const sessions = new Set<http2.Http2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    session.on("error", () => {}); // a probe that hangs up is not news
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    host: address.address,
+    port: address.port,
+    close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Probes hold no work worth waiting for.
+      for (const session of sessions) session.destroy();
+      return closed;
+    },
+  };
+}
