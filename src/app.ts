@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { createConnector, type Connector } from "./connector/connector.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createResourceSyncers } from "./resources/index.js";
+import type { InsightThresholds } from "./resources/insight-rules.js";
 import { createTemporalAccount, type TemporalAccount } from "./resources/temporal-account.js";
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
 import { createTemporalClient } from "./temporal/client.js";
@@ -23,6 +24,8 @@ export interface TemporalConnectorOptions {
   minPollMs?: number;
   provisioning: boolean;
   defaultAccountRole?: RoleSlug;
+  /** Thresholds of the security-insight rules (defaults: DEFAULT_INSIGHT_THRESHOLDS). */
+  insights?: InsightThresholds;
   log: Logger;
 }
 
@@ -57,11 +60,11 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     defaultAccountRole: options.defaultAccountRole,
   });
   const connector = createConnector({
-    resourceTypes: createResourceSyncers(account),
+    resourceTypes: createResourceSyncers(account, { insights: options.insights }),
     provisioning: options.provisioning,
     metadata: {
       displayName: "Temporal Cloud",
-      description: "Users, service accounts, groups, namespaces, account and custom roles, and API keys of a Temporal Cloud account.",
+      description: "Users, service accounts, groups, namespaces, account and custom roles, and API keys of a Temporal Cloud account, with access-risk findings.",
       accountCreationSchema: {
         fieldMap: {
           email: {

@@ -23,6 +23,8 @@ Commands:
   sync          Sync the account once into a .c1z file for the baton CLI (-f sync.c1z), or run one
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
+  report        Write the access report of a .c1z file (-f sync.c1z -o access.html), or of the
+                account as it is now (--live), as one self-contained HTML page
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
 
@@ -119,6 +121,18 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     });
   },
 
+  async report(values, env) {
+    const { runReportCommand } = await import("./report-command.js");
+    return runReportCommand(values, env, {
+      connect() {
+        const apiKey = apiKeyOf(values);
+        const log = logger(values, [apiKey]);
+        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+        return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
+      },
+    });
+  },
+
   async inspect(values, env) {
     const { runInspectCommand } = await import("./inspect-command.js");
     return runInspectCommand(values, env);
@@ -169,6 +183,10 @@ function logger(values: Values, secrets: string[]): Logger {
 function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string; allowInsecure: boolean }, log: Logger): TemporalConnector {
   const rateLimit = values["rate-limit"] as number;
   if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
+  const insights = { apiKeyMaxDays: values["insight-api-key-max-days"] as number, minAdmins: values["insight-admins-min"] as number, maxAdminsPercent: values["insight-admins-percent"] as number };
+  for (const [flag, value] of [["--insight-api-key-max-days", insights.apiKeyMaxDays], ["--insight-admins-min", insights.minAdmins], ["--insight-admins-percent", insights.maxAdminsPercent]] as const) {
+    if (!(value >= 0)) throw new CommandError(`${flag} must be zero or more, got ${value}`);
+  }
   try {
     return createTemporalConnector({
       ...upstream,
@@ -178,6 +196,7 @@ function connectorOf(values: Values, upstream: { baseUrl: string; apiKey: string
       operationTimeoutMs: values["operation-timeout"] as number,
       provisioning: values.provisioning as boolean,
       defaultAccountRole: values["default-account-role"] as RoleSlug,
+      insights,
       log,
     });
   } catch (err) {

@@ -6,7 +6,7 @@
 import { DEFAULT_API_VERSION } from "../temporal/transport.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "report" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -23,18 +23,20 @@ export interface Field {
   commands: readonly Command[];
 }
 
-const CONNECTOR: readonly Command[] = ["serve", "demo", "sync"];
-const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync"];
+const CONNECTOR: readonly Command[] = ["serve", "demo", "sync", "report"];
+/** UPSTREAM: commands that reach a configured Temporal Cloud account (report only with --live). */
+const UPSTREAM: readonly Command[] = ["serve", "sync", "report"];
+const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "report"];
 const DATASET: readonly Command[] = ["demo", "simulator"];
 const ONE_SHOT: readonly Command[] = ["sync"];
 
 /** FIELDS lists every setting of every command. */
 export const FIELDS: readonly Field[] = [
-  { name: "api-key", type: "string", secret: true, commands: ["serve", "sync"], description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
-  { name: "api-key-file", type: "string", commands: ["serve", "sync"], description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
-  { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: ["serve", "sync"], description: "Temporal Cloud Ops API address (override for testing)." },
-  { name: "allow-insecure", type: "boolean", default: false, commands: ["serve", "sync"], description: "Allow a plain-text http:// base URL (test servers only)." },
-  { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: ["serve", "sync"], description: "Value of the temporal-cloud-api-version header." },
+  { name: "api-key", type: "string", secret: true, commands: UPSTREAM, description: "Temporal Cloud API key (of a service account or user with the Account Admin role). Prefer BATON_API_KEY or --api-key-file over the command line." },
+  { name: "api-key-file", type: "string", commands: UPSTREAM, description: "File holding the Temporal Cloud API key (trailing whitespace ignored)." },
+  { name: "base-url", type: "string", default: "https://saas-api.tmprl.cloud", commands: UPSTREAM, description: "Temporal Cloud Ops API address (override for testing)." },
+  { name: "allow-insecure", type: "boolean", default: false, commands: UPSTREAM, description: "Allow a plain-text http:// base URL (test servers only)." },
+  { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: UPSTREAM, description: "Value of the temporal-cloud-api-version header." },
   { name: "rate-limit", type: "number", default: 80, commands: CONNECTOR, description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
   { name: "request-timeout", type: "duration", default: "30s", commands: CONNECTOR, description: "Timeout of one Temporal Cloud API request." },
   { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
@@ -45,8 +47,14 @@ export const FIELDS: readonly Field[] = [
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
   { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
-  { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
+  { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect", "report"], description: "The .c1z sync file to write (sync) or read (inspect, report, one-shot provisioning)." },
   { name: "json", type: "boolean", default: false, commands: ["inspect"], description: "Print resources, entitlements and grants as JSON." },
+  { name: "output", short: "o", type: "string", default: "access-report.html", commands: ["report"], description: "The HTML file the access report is written to." },
+  { name: "live", type: "boolean", default: false, commands: ["report"], description: "Report on the configured account as it is now (a sync through the connector's own server) instead of --file." },
+  // Thresholds of the security-insight findings (src/resources/insight-rules.ts).
+  { name: "insight-api-key-max-days", type: "number", default: 90, commands: CONNECTOR, description: "Security insight api-key-long-lived: most days an enabled API key may be valid after its creation." },
+  { name: "insight-admins-min", type: "number", default: 3, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins (users and service accounts) allowed in any account; more than max(this, --insight-admins-percent of the users) is a finding." },
+  { name: "insight-admins-percent", type: "number", default: 5, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins allowed, in percent of the users." },
   // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
   { name: "grant-entitlement", type: "string", commands: ONE_SHOT, description: "One-shot grant: the entitlement id (from --file) to grant to --grant-principal; no sync is run." },
   { name: "grant-principal", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource id (from --file)." },
@@ -79,7 +87,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "report", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {
@@ -186,7 +194,7 @@ export function configSchema(): unknown {
       type: f.type,
       ...(f.choices ? { choices: f.choices } : {}),
       ...(f.default !== undefined ? { default: f.default } : {}),
-      required: f.name === "api-key" ? "for serve and sync (or --api-key-file)" : false,
+      required: f.name === "api-key" ? "for serve, sync and report --live (or --api-key-file)" : false,
       secret: f.secret ?? false,
       commands: f.commands,
     })),

@@ -152,13 +152,14 @@ export async function openSyncFile(file: string, options: { tempDir?: string; si
   }
 }
 
-interface Endpoint {
+/** Endpoint is the connector served in process and a client connected to it. */
+export interface Endpoint {
   client: GrpcClient;
   close(): Promise<void>;
 }
 
 /** serveInProcess serves the connector on a loopback port and connects a gRPC client to it. */
-async function serveInProcess(app: TemporalConnector, log: Logger): Promise<Endpoint> {
+export async function serveInProcess(app: TemporalConnector, log: Logger): Promise<Endpoint> {
   // Short drain: when the command stops, its own client is the only caller and has gone.
   const server: RunningServer = await startServer({ connector: app.connector, log, host: "127.0.0.1", port: 0, drainTimeoutMs: 1000 });
   const client = createGrpcClient({ address: `127.0.0.1:${server.port}` });
@@ -234,7 +235,7 @@ const GRPC_CODES = [
 ];
 
 /** describeError renders a failed call as "<message> [code]", the connector's words first. */
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   if (err instanceof Error && "code" in err && typeof err.code === "number" && "details" in err && typeof err.details === "string") {
     return `${err.details || err.message} [${GRPC_CODES[err.code] ?? err.code}]`;
   }
