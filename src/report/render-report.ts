@@ -123,7 +123,7 @@ class Page {
 <div class="cards">
 <div class="card" id="summary-findings"><h3>Findings by severity</h3><p class="figure">${m.findings.length}</p><table class="plain">${findingRows}</table></div>
 <div class="card" id="summary-admins"><h3>Owners and admins</h3><p class="figure">${distinct.size}</p>
-<p>${owners.size} Account Owner${owners.size === 1 ? "" : "s"}, ${distinct.size - owners.size} Account Admin${distinct.size - owners.size === 1 ? "" : "s"}; ${serviceAccounts.size} service account${serviceAccounts.size === 1 ? "" : "s"}, ${throughGroups.size} through a group. Each is admin on every namespace.</p>
+<p>${owners.size} Account Owner${owners.size === 1 ? "" : "s"}, ${distinct.size - owners.size} Account Admin${distinct.size - owners.size === 1 ? "" : "s"}; ${serviceAccounts.size} service account${serviceAccounts.size === 1 ? "" : "s"}, ${throughGroups.size || "none"} through a group. Each is admin on every namespace.</p>
 <p><a href="#admins">Who they are</a></p></div>
 <div class="card" id="summary-resources"><h3>What the sync holds</h3><table class="plain">${typeRows.join("\n")}</table></div>
 </div>

@@ -50,6 +50,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
   a { color: inherit; text-decoration: none; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
   tbody tr:nth-child(even) { background: none; }
   .sev { border: 1px solid #000; background: none !important; color: #000; }
 }
