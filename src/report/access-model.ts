@@ -84,6 +84,8 @@ export interface AccessModel {
   userGroups: Map<string, string[]>;
   /** Direct holders of each account role (by role resource id). */
   roleHolders: Map<string, Ref[]>;
+  /** Everyone who holds an account role: its direct holders, and the members of groups holding it. */
+  roleMembers(roleId: string): { principal: Ref; via: Via }[];
   /** Account roles held by a principal, directly or through its groups. */
   rolesOf(p: Ref): Held<string>[];
   /** Custom roles held by a principal, directly or through its groups. */
@@ -258,6 +260,7 @@ export function buildAccessModel(input: ReportInput): AccessModel {
     groupMembers,
     userGroups,
     roleHolders,
+    roleMembers,
     rolesOf,
     customRolesOf: (p) => throughGroups(p, directCustomRoles),
     namespacesOf: (p) => throughGroups(p, directNamespaces),

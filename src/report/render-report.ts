@@ -121,11 +121,11 @@ class Page {
     const html = `<section id="summary">
 <h2>Summary</h2>
 <div class="cards">
-<div class="card" id="summary-findings"><h3>Findings by severity</h3><p class="figure">${m.findings.length}</p><table class="plain">${findingRows}</table></div>
+<div class="card" id="summary-findings"><h3>Findings by severity</h3><p class="figure">${m.findings.length}</p><table>${findingRows}</table></div>
 <div class="card" id="summary-admins"><h3>Owners and admins</h3><p class="figure">${distinct.size}</p>
 <p>${owners.size} Account Owner${owners.size === 1 ? "" : "s"}, ${distinct.size - owners.size} Account Admin${distinct.size - owners.size === 1 ? "" : "s"}; ${serviceAccounts.size} service account${serviceAccounts.size === 1 ? "" : "s"}, ${throughGroups.size || "none"} through a group. Each is admin on every namespace.</p>
 <p><a href="#admins">Who they are</a></p></div>
-<div class="card" id="summary-resources"><h3>What the sync holds</h3><table class="plain">${typeRows.join("\n")}</table></div>
+<div class="card" id="summary-resources"><h3>What the sync holds</h3><table>${typeRows.join("\n")}</table></div>
 </div>
 </section>`;
     return { id: "summary", title: "Summary", html };
@@ -146,7 +146,7 @@ class Page {
     const roleRows = (m.byType.get(ACCOUNT_ROLE.id) ?? []).map((role) => {
       const holders = m.roleHolders.get(role.id!.resource) ?? [];
       const count = (type: string) => holders.filter((h) => h.type === type).length;
-      const viaGroups = holders.filter((h) => h.type === GROUP.id).reduce((sum, g) => sum + (m.groupMembers.get(g.id)?.length ?? 0), 0);
+      const viaGroups = m.roleMembers(role.id!.resource).filter((h) => h.via.group).length;
       return row([esc(role.displayName), esc(role.description), num(count(USER.id)), num(count(SERVICE_ACCOUNT.id)), num(count(GROUP.id)), num(viaGroups)], this.anchors.get(key(ACCOUNT_ROLE.id, role.id!.resource)));
     });
     const adminRows = this.adminHolders().map((a) =>
@@ -248,22 +248,17 @@ ${table("t-namespace-access", ["Namespace", "Level", "How", "Holders", "Who"], a
     return dataSection("custom-roles", "Custom roles", "", "t-custom-roles", ["Custom role", "Description"], rows);
   }
 
-  /** adminHolders are the principals holding Owner or Admin, directly or through a group, owners first. */
+  /** adminHolders are the principals holding Owner or Admin, directly or through a group: owners first, then by name. */
   private adminHolders(): { principal: Ref; role: string; via: Via }[] {
     if (this.admins) return this.admins;
     const m = this.model;
     const holders: { principal: Ref; role: string; via: Via }[] = [];
     for (const slug of ["owner", "admin"]) {
       for (const role of m.byType.get(ACCOUNT_ROLE.id) ?? []) {
-        if (m.roleSlug(role.id!.resource) !== slug) continue;
         const roleId = role.id!.resource;
-        const rows: { principal: Ref; role: string; via: Via }[] = [];
-        for (const h of m.roleHolders.get(roleId) ?? []) {
-          if (h.type === GROUP.id) for (const u of m.groupMembers.get(h.id) ?? []) rows.push({ principal: { type: USER.id, id: u }, role: roleId, via: { group: h.id } });
-          else rows.push({ principal: h, role: roleId, via: {} });
-        }
-        rows.sort((a, b) => compareText(this.name(a.principal), this.name(b.principal)));
-        holders.push(...rows);
+        if (m.roleSlug(roleId) !== slug) continue;
+        const members = m.roleMembers(roleId).map(({ principal, via }) => ({ principal, role: roleId, via }));
+        holders.push(...members.sort((a, b) => compareText(this.name(a.principal), this.name(b.principal))));
       }
     }
     return (this.admins = holders);
