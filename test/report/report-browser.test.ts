@@ -140,6 +140,7 @@ describe.skipIf(missing)("the access report in a real browser", () => {
 
     it("filters every table by what is typed in the search box", async () => {
       await filter(page, "heidi");
+      await page.locator("#users").scrollIntoViewIfNeeded();
       expect(await page.locator('[data-count="t-users"]').innerText()).toBe("1 of 10");
       expect((await visibleRows(page, "t-users")).map((r) => r[0])).toEqual(["heidi@acme.example"]);
       expect((await visibleRows(page, "t-findings")).map((r) => r[2])).toEqual(["invitation-expired-with-access"]);
@@ -148,6 +149,7 @@ describe.skipIf(missing)("the access report in a real browser", () => {
       await page.locator("header").scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(shots, "report-demo-search.png") });
       await filter(page, "");
+      await page.locator("#users").scrollIntoViewIfNeeded();
       expect(await page.locator('[data-count="t-users"]').innerText()).toBe("10");
       expect(await visibleRows(page, "t-users")).toHaveLength(10);
     });
@@ -237,9 +239,10 @@ describe.skipIf(missing)("the access report in a real browser", () => {
     it("filters ten thousand users down to the one searched for", async () => {
       const user = store.resources.find((r) => r.id!.resourceType === "user" && r.displayName.endsWith(".4321@gen42.example"))!;
       await filter(page, user.displayName);
+      // A section is laid out once scrolled to (content-visibility): look where a person would.
+      await page.locator("#users").scrollIntoViewIfNeeded();
       expect(await page.locator('[data-count="t-users"]').innerText()).toBe("1 of 10000");
       expect((await visibleRows(page, "t-users")).map((r) => r[0])).toEqual([user.displayName]);
-      await page.locator("#users").scrollIntoViewIfNeeded();
       expect(await page.locator("#t-users tbody tr:not([hidden])").isVisible()).toBe(true);
       await page.screenshot({ path: join(shots, "report-10k-search.png") });
     });
