@@ -24,6 +24,8 @@ export interface Field {
 }
 
 const CONNECTOR: readonly Command[] = ["serve", "demo", "sync", "report"];
+/** PROVISIONING: commands whose connector may write (report --live only reads). */
+const PROVISIONING: readonly Command[] = ["serve", "demo", "sync"];
 /** UPSTREAM: commands that reach a configured Temporal Cloud account (report only with --live). */
 const UPSTREAM: readonly Command[] = ["serve", "sync", "report"];
 const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "report"];
@@ -39,9 +41,9 @@ export const FIELDS: readonly Field[] = [
   { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: UPSTREAM, description: "Value of the temporal-cloud-api-version header." },
   { name: "rate-limit", type: "number", default: 80, commands: CONNECTOR, description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
   { name: "request-timeout", type: "duration", default: "30s", commands: CONNECTOR, description: "Timeout of one Temporal Cloud API request." },
-  { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
+  { name: "operation-timeout", type: "duration", default: "10m", commands: PROVISIONING, description: "How long provisioning waits for a Temporal Cloud async operation." },
   { name: "provisioning", short: "p", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow grant, revoke, account creation and deletion." },
-  { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: CONNECTOR, description: "Account role given to accounts the connector creates." },
+  { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: PROVISIONING, description: "Account role given to accounts the connector creates." },
   { name: "listen", type: "string", default: "127.0.0.1:50051", commands: ["serve", "demo", "simulator"], description: "Address to serve on (HOST:PORT; port 0 picks a free one). For simulator: the simulator's address." },
   { name: "tls-cert", type: "string", commands: ["serve", "demo"], description: "PEM certificate (chain) to serve TLS with." },
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
