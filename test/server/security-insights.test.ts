@@ -4,6 +4,7 @@ import { findAnnotation } from "../../src/connector/annotations.js";
 import {
   ResourceType_Trait,
   ResourceTypesService,
+  ResourcesService,
   SecurityInsightTraitSchema,
   SkipEntitlementsAndGrantsSchema,
   type Resource,
@@ -133,6 +134,24 @@ describe("security insights of the demo account", () => {
   it("makes no upstream request of its own: the same requests as a sync without the type", () => {
     expect(Object.fromEntries(sync.byRoute)).toEqual(Object.fromEntries(without.byRoute));
     expect(findingsOf(without.store).findings).toEqual([]);
+  });
+
+  it("outside a sync, lists the same findings observed at the call's time", async () => {
+    const stack = await startStack();
+    try {
+      const before = Date.now();
+      const page = await stack.client.call(ResourcesService.method.listResources, { resourceTypeId: "security-insight" });
+      const after = Date.now();
+      expect(page.nextPageToken).toBe("");
+      expect(page.list.map((r) => r.id!.resource)).toEqual(findingsOf(sync.store).findings.map((f) => f.id));
+      for (const r of page.list) {
+        const observed = timestampDate(findAnnotation(r.annotations, SecurityInsightTraitSchema)!.observedAt!).getTime();
+        expect(observed).toBeGreaterThanOrEqual(before);
+        expect(observed).toBeLessThanOrEqual(after);
+      }
+    } finally {
+      await stack.close();
+    }
   });
 });
 
