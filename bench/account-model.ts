@@ -94,7 +94,7 @@ export function pages(items: number, pageSize: number): number {
 }
 
 /** ALL_TYPES are the resource types our connector announces. */
-export const ALL_TYPES = ["user", "service-account", "group", "namespace", "account-role", "custom-role", "api-key"] as const;
+export const ALL_TYPES = ["user", "service-account", "group", "namespace", "account-role", "custom-role", "api-key", "security-insight"] as const;
 
 /** OFFICIAL_TYPES are what the official Go connector syncs. */
 export const OFFICIAL_TYPES = ["user", "service-account", "namespace", "account-role"] as const;
@@ -116,7 +116,8 @@ export interface Floor {
  * - group also: GetUserGroupMembers once per group (members are only readable per group);
  * - namespace, account-role and custom-role grants: who holds them is written on the principals,
  *   so the users, service-accounts and groups lists (a namespace's grants also include groups'
- *   and service accounts' permissions, which GetUsers?namespace= cannot give).
+ *   and service accounts' permissions, which GetUsers?namespace= cannot give);
+ * - security-insight: the findings read the users, service accounts, groups and API keys.
  */
 export function requestFloor(counts: AccountCounts, types: readonly string[]): Floor {
   const lists = new Set<string>();
@@ -142,6 +143,9 @@ export function requestFloor(counts: AccountCounts, types: readonly string[]): F
         break;
       case "api-key":
         lists.add("apiKeys");
+        break;
+      case "security-insight":
+        lists.add("users").add("serviceAccounts").add("groups").add("apiKeys");
         break;
     }
   }

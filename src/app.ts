@@ -7,6 +7,7 @@ import { fastPathsOn } from "./fast-paths.js";
 import { AccountAccess_Role } from "./gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createAuditLogFeed } from "./resources/audit-log-feed.js";
 import { createResourceSyncers } from "./resources/index.js";
+import type { InsightThresholds } from "./resources/insight-rules.js";
 import { createTemporalAccount, type TemporalAccount } from "./resources/temporal-account.js";
 import { hasAdminEverywhere, type RoleSlug } from "./resources/temporal-access.js";
 import { staticApiKey, type ApiKeySource } from "./temporal/api-key-source.js";
@@ -34,6 +35,8 @@ export interface TemporalConnectorOptions {
   defaultAccountRole?: RoleSlug;
   /** The audit-log event feed's timing (audit-log-feed.ts); tests shorten it and bring their own clock. */
   eventFeed?: { settleMs?: number; overlapMs?: number; now?: () => number };
+  /** Thresholds of the security-insight rules (defaults: DEFAULT_INSIGHT_THRESHOLDS). */
+  insights?: InsightThresholds;
   log: Logger;
   /** Told about upstream requests, retries, rate-limit and operation waits (metrics). */
   observer?: TemporalObserver;
@@ -103,12 +106,12 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
   }
 
   const connector = createConnector({
-    resourceTypes: createResourceSyncers(account),
+    resourceTypes: createResourceSyncers(account, { insights: options.insights }),
     eventFeeds: [createAuditLogFeed({ client, users: account.users, ...options.eventFeed })],
     provisioning: options.provisioning,
     metadata: {
       displayName: "Temporal Cloud",
-      description: "Users, service accounts, groups, namespaces, account and custom roles, and API keys of a Temporal Cloud account.",
+      description: "Users, service accounts, groups, namespaces, account and custom roles, and API keys of a Temporal Cloud account, with access-risk findings.",
       accountCreationSchema: {
         fieldMap: {
           email: {

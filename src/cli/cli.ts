@@ -17,6 +17,8 @@ Commands:
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
   events        Print the changes Temporal Cloud's audit log shows (--since 24h), one per line (--json)
+  report        Write the access report of a .c1z file (-f sync.c1z -o access.html), or of the
+                account as it is now (--live), as one self-contained HTML page
   health        Ask a connector's gRPC health service: exit 0 when it is SERVING, 1 otherwise
   capabilities  Print the connector's capabilities as JSON
   config        Print the configuration schema as JSON
@@ -142,6 +144,26 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const { apiKeySourceOf, logger } = await import("./api-key-option.js");
     const { connectorOf } = await import("./service.js");
     return runEventsCommand(values, {
+      connect() {
+        const secrets = new Set<string>();
+        const log = logger(values, secrets);
+        const apiKey = apiKeySourceOf(values, log, secrets);
+        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+        try {
+          return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
+        } catch (err) {
+          apiKey.close();
+          throw err;
+        }
+      },
+    });
+  },
+
+  async report(values, env) {
+    const { runReportCommand } = await import("./report-command.js");
+    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
+    const { connectorOf } = await import("./service.js");
+    return runReportCommand(values, env, {
       connect() {
         const secrets = new Set<string>();
         const log = logger(values, secrets);

@@ -7,7 +7,7 @@
 import { DEFAULT_API_VERSION } from "../temporal/api-version.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "health" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "report" | "health" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -24,10 +24,12 @@ export interface Field {
   commands: readonly Command[];
 }
 
-const CONNECTOR: readonly Command[] = ["serve", "demo", "sync"];
-const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "events"];
-// What every command that reads Temporal Cloud needs.
-const UPSTREAM: readonly Command[] = ["serve", "sync", "events"];
+const CONNECTOR: readonly Command[] = ["serve", "demo", "sync", "report"];
+/** PROVISIONING: commands whose connector may write (report --live only reads). */
+const PROVISIONING: readonly Command[] = ["serve", "demo", "sync"];
+/** UPSTREAM: commands that reach a configured Temporal Cloud account (report only with --live). */
+const UPSTREAM: readonly Command[] = ["serve", "sync", "events", "report"];
+const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "events", "report"];
 const DATASET: readonly Command[] = ["demo", "simulator"];
 const ONE_SHOT: readonly Command[] = ["sync"];
 
@@ -40,9 +42,9 @@ export const FIELDS: readonly Field[] = [
   { name: "api-version", type: "string", default: DEFAULT_API_VERSION, commands: UPSTREAM, description: "Value of the temporal-cloud-api-version header." },
   { name: "rate-limit", type: "number", default: 80, commands: [...CONNECTOR, "events"], description: "Most Temporal Cloud API requests per second (Temporal allows 80/s per service account, 160/s per account)." },
   { name: "request-timeout", type: "duration", default: "30s", commands: [...CONNECTOR, "events"], description: "Timeout of one Temporal Cloud API request." },
-  { name: "operation-timeout", type: "duration", default: "10m", commands: CONNECTOR, description: "How long provisioning waits for a Temporal Cloud async operation." },
+  { name: "operation-timeout", type: "duration", default: "10m", commands: PROVISIONING, description: "How long provisioning waits for a Temporal Cloud async operation." },
   { name: "provisioning", short: "p", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow grant, revoke, account creation and deletion." },
-  { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: CONNECTOR, description: "Account role given to accounts the connector creates." },
+  { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: PROVISIONING, description: "Account role given to accounts the connector creates." },
   { name: "listen", type: "string", default: "127.0.0.1:50051", commands: ["serve", "demo", "simulator"], description: "Address to serve on (HOST:PORT; port 0 picks a free one). For simulator: the simulator's address." },
   { name: "tls-cert", type: "string", commands: ["serve", "demo"], description: "PEM certificate (chain) to serve TLS with." },
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
@@ -58,9 +60,15 @@ export const FIELDS: readonly Field[] = [
   { name: "tls-client-key", type: "string", commands: ["health"], description: "Health check: PEM private key of --tls-client-cert." },
   { name: "tls-server-name", type: "string", commands: ["health"], description: "Health check: the name the server's certificate must hold (default: the host of --address)." },
   { name: "timeout", type: "duration", default: "5s", commands: ["health"], description: "Health check: give up (exit 1) after this long." },
-  { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect"], description: "The .c1z sync file to write (sync) or read (inspect, one-shot provisioning)." },
+  { name: "file", short: "f", type: "string", default: "sync.c1z", commands: ["sync", "inspect", "report"], description: "The .c1z sync file to write (sync) or read (inspect, report, one-shot provisioning)." },
   { name: "json", type: "boolean", default: false, commands: ["inspect", "events"], description: "inspect: print resources, entitlements and grants as JSON. events: print each event as a line of JSON (the protocol's Event)." },
   { name: "since", type: "duration", default: "24h", commands: ["events"], description: "events: list the events of this long ago until now (the audit log keeps 30 days: at most 720h)." },
+  { name: "output", short: "o", type: "string", default: "access-report.html", commands: ["report"], description: "The HTML file the access report is written to." },
+  { name: "live", type: "boolean", default: false, commands: ["report"], description: "Report on the configured account as it is now (a sync through the connector's own server) instead of --file." },
+  // Thresholds of the security-insight findings (src/resources/insight-rules.ts).
+  { name: "insight-api-key-max-days", type: "number", default: 90, commands: CONNECTOR, description: "Security insight api-key-long-lived: most days an enabled API key may be valid after its creation." },
+  { name: "insight-admins-min", type: "number", default: 3, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins (users and service accounts) allowed in any account; more than max(this, --insight-admins-percent of the users) is a finding." },
+  { name: "insight-admins-percent", type: "number", default: 5, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins allowed, in percent of the users." },
   // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
   { name: "grant-entitlement", type: "string", commands: ONE_SHOT, description: "One-shot grant: the entitlement id (from --file) to grant to --grant-principal; no sync is run." },
   { name: "grant-principal", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource id (from --file)." },
@@ -95,7 +103,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "health", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "report", "health", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {
@@ -202,7 +210,7 @@ export function configSchema(): unknown {
       type: f.type,
       ...(f.choices ? { choices: f.choices } : {}),
       ...(f.default !== undefined ? { default: f.default } : {}),
-      required: f.name === "api-key" ? "for serve, sync and events (or --api-key-file)" : false,
+      required: f.name === "api-key" ? "for serve, sync, events and report --live (or --api-key-file)" : false,
       secret: f.secret ?? false,
       commands: f.commands,
     })),

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "../app.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/metrics-server.js";
+import type { InsightThresholds } from "../resources/insight-rules.js";
 import type { RoleSlug } from "../resources/temporal-access.js";
 import { startHealthServer } from "../server/health-server.js";
 import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
@@ -110,6 +111,7 @@ export type Upstream = { baseUrl: string; apiKey: string | ApiKeySource; allowIn
 export function connectorOf(values: Values, upstream: Upstream, log: Logger, metrics?: Metrics): TemporalConnector {
   const rateLimit = values["rate-limit"] as number;
   if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
+  const insights = insightsOf(values);
   try {
     return createTemporalConnector({
       ...upstream,
@@ -119,6 +121,7 @@ export function connectorOf(values: Values, upstream: Upstream, log: Logger, met
       operationTimeoutMs: values["operation-timeout"] as number,
       provisioning: values.provisioning as boolean,
       defaultAccountRole: values["default-account-role"] as RoleSlug,
+      insights,
       log,
       observer: metrics,
       syncObserver: metrics,
@@ -127,6 +130,16 @@ export function connectorOf(values: Values, upstream: Upstream, log: Logger, met
     if (err instanceof RangeError) throw new CommandError(err.message);
     throw err;
   }
+}
+
+/** insightsOf reads the thresholds of the security-insight rules (commands without them keep the defaults). */
+function insightsOf(values: Values): InsightThresholds | undefined {
+  if (values["insight-api-key-max-days"] === undefined) return undefined;
+  const insights = { apiKeyMaxDays: values["insight-api-key-max-days"] as number, minAdmins: values["insight-admins-min"] as number, maxAdminsPercent: values["insight-admins-percent"] as number };
+  for (const [flag, value] of [["--insight-api-key-max-days", insights.apiKeyMaxDays], ["--insight-admins-min", insights.minAdmins], ["--insight-admins-percent", insights.maxAdminsPercent]] as const) {
+    if (!(value >= 0)) throw new CommandError(`${flag} must be zero or more, got ${value}`);
+  }
+  return insights;
 }
 
 function tlsOf(values: Values): TlsOptions | undefined {

@@ -71,6 +71,19 @@ export const API_KEY = resourceType({
   annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
 });
 
+/**
+ * SECURITY_INSIGHT is one access-risk finding about another resource (an admin service account,
+ * an orphaned API key…), computed from what a sync lists anyway (insight-rules.ts).
+ */
+export const SECURITY_INSIGHT = resourceType({
+  id: "security-insight",
+  displayName: "Security Insight",
+  traits: [ResourceType_Trait.SECURITY_INSIGHT],
+  description: "An access-risk finding about a user, service account, group, API key or account role of the account.",
+  // A finding is a fact about another resource: it has no entitlements or grants of its own.
+  annotations: [annotation(SkipEntitlementsAndGrantsSchema)],
+});
+
 /** PRINCIPAL_TYPES are the types that hold access: namespace permissions, account roles, custom roles. */
 export const PRINCIPAL_TYPES = [USER, SERVICE_ACCOUNT, GROUP] as const;
 

@@ -78,6 +78,11 @@ export const DEMO_IDS = {
     analyticsReader: "5a05a7a1d2c64f9e8b3d5a1c7e40e205",
     legacyBatch: "5a06e9ac7b1d4c3f8a5e2d6b9c50f206",
     unnamed: "9b3f6e1c8d2a4b7e9f5c1a3d6e70a207",
+    deployBot: "5a07de9b07c34e1f8a2d6c9e4b60a208",
+  },
+  /** Users no longer in the account: an API key still names one as its owner. */
+  removedUsers: {
+    contractor: "0de1e7ed5c4b4a3e9f8d2c6b1a90e011",
   },
   groups: {
     platformEngineering: "6e01d1a9f3c24b7e8a5d2c6f1b00a301",
@@ -98,11 +103,12 @@ export const DEMO_IDS = {
     batonConnector: "7a04ba7019f3e6c2d8a5b4e7c1f0d404",
     paymentsWorker2025: "7a05fa11e2d4c6b8a1e3f5c7d9b0e405",
     metricsOld: "7a06e7c0a5b3d1f9e7c2a4b6d8f0f406",
+    contractorExport: "7a07c0a7e1d54b9c8f2e6a3d1b70a407",
   },
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const { namespaces: NS, users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K } = DEMO_IDS;
+const { namespaces: NS, users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, removedUsers: REMOVED } = DEMO_IDS;
 
 function at(iso: string): Timestamp {
   return timestampFromDate(new Date(iso));
@@ -177,10 +183,12 @@ function apiKey(init: MessageInitShape<typeof ApiKeySchema> & { id: string }): A
 /**
  * createDemoAccount builds the hand-written demo account "acme7": four namespaces, ten users
  * covering every account role (an owner, a pending and an expired invitation, a SCIM user
- * without a role), seven service accounts (two namespace-scoped, one without a name), one
- * group of each type plus two Cloud groups, three custom roles and six API keys (one expired,
- * one disabled). Everything is fixed except what is relative to `now` (default: the current
- * time): the pending invitation and the expiry of the active API keys.
+ * without a role), eight service accounts (two namespace-scoped, one without a name, two
+ * admins), one group of each type plus two Cloud groups, three custom roles and seven API keys
+ * (one expired, one disabled, one whose owner was removed). It holds at least one case of every
+ * security-insight finding (insight-rules.ts). Everything is fixed except what is relative to
+ * `now` (default: the current time): the pending invitation, the short-lived API keys and the
+ * expiry of the active ones.
  */
 export function createDemoAccount(options: { now?: Date } = {}): AccountData {
   const now = (options.now ?? new Date()).getTime();
@@ -245,9 +253,9 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       invitation: { createdTime: timestampFromMs(now), expiredTime: fromNow(7) },
     }),
     user({
-      // An invitation nobody accepted: it expired on 2025-01-15.
+      // An invitation nobody accepted: it expired on 2025-01-15, and still grants read on orders-prod.
       id: U.heidi,
-      spec: { email: "heidi@acme.example", access: access(Role.READ) },
+      spec: { email: "heidi@acme.example", access: access(Role.READ, { [NS.ordersProd]: Permission.READ }) },
       createdTime: at("2025-01-08T10:00:00Z"),
       invitation: { createdTime: at("2025-01-08T10:00:00Z"), expiredTime: at("2025-01-15T10:00:00Z") },
     }),
@@ -317,6 +325,12 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       id: SA.unnamed,
       spec: { name: "", description: "Created before service account names were required", access: access(Role.READ) },
       createdTime: at("2024-03-15T12:00:00Z"),
+    }),
+    serviceAccount({
+      // Made an admin "for a quick fix" and left so: the finding the access report leads with.
+      id: SA.deployBot,
+      spec: { name: "deploy-bot", description: "Deploys from the release pipeline", access: access(Role.ADMIN) },
+      createdTime: at("2025-08-11T15:20:00Z"),
     }),
   ];
 
@@ -427,7 +441,8 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
         description: "tcld on carol's workstation",
         expiryTime: fromNow(30),
       },
-      createdTime: at("2025-06-01T14:00:00Z"),
+      // Short-lived: made 20 days ago, valid for 50 days.
+      createdTime: fromNow(-20),
     }),
     apiKey({
       id: K.ciDeployerProd,
@@ -473,6 +488,18 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       },
       createdTime: at("2024-05-02T13:35:00Z"),
       lastModifiedTime: at("2025-03-03T09:00:00Z"),
+    }),
+    apiKey({
+      // Its owner, a contractor, was removed from the account; the key still works.
+      id: K.contractorExport,
+      spec: {
+        ownerId: REMOVED.contractor,
+        ownerType: OwnerType.USER,
+        displayName: "contractor-export",
+        description: "Nightly export, set up by a contractor",
+        expiryTime: fromNow(40),
+      },
+      createdTime: fromNow(-20),
     }),
   ];
 

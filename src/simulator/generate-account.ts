@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
@@ -5,6 +6,7 @@ import {
   AccountAccess_Role as Role,
   ApiKeySchema,
   CustomRoleSchema,
+  InvitationSchema,
   NamespaceAccess_Permission as Permission,
   OwnerType,
   ServiceAccountSchema,
@@ -73,7 +75,9 @@ type AccessInit = MessageInitShape<typeof AccessSchema>;
  * ~5% have a pending invitation. Service accounts are 80% account-scoped, 20% namespace-scoped;
  * the first is the admin owning the returned bearer key. Groups are Google, SCIM and Cloud in
  * turn, with roles, 1–3 namespace accesses and on average `membersPerGroup` members. ~5% of API
- * keys are expired and ~5% disabled. Namespace ids are `ns-0001.<accountId>` and so on.
+ * keys are expired and ~5% disabled; the others expire within 85 days, and about one in nine was
+ * made for longer than 90 days. Namespace ids are `ns-0001.<accountId>` and so on. Every kind of
+ * security-insight finding occurs at least once (plantFindingCases).
  */
 export function generateAccount(options: GenerateAccountOptions): GeneratedAccount {
   const prng = createPrng(options.seed ?? 1);
@@ -256,7 +260,8 @@ export function generateAccount(options: GenerateAccountOptions): GeneratedAccou
       }
       displayName = `key-${String(i).padStart(5, "0")}`;
       const roll = prng.next();
-      expiry = roll < 0.05 ? now - prng.between(1, 300) * DAY_MS : now + prng.between(1, 720) * DAY_MS;
+      // Most keys are rotated within 90 days; about one in nine was made for longer.
+      expiry = roll < 0.05 ? now - prng.between(1, 300) * DAY_MS : now + prng.between(1, 85) * DAY_MS;
       disabled = roll >= 0.05 && roll < 0.1;
     }
     apiKeys.push(
@@ -264,11 +269,13 @@ export function generateAccount(options: GenerateAccountOptions): GeneratedAccou
         id,
         resourceVersion: prng.hex(16),
         state: ResourceState.ACTIVE,
-        createdTime: timestampFromMs(Math.min(now - DAY_MS, expiry - prng.between(30, 365) * DAY_MS)),
+        createdTime: timestampFromMs(Math.min(now - DAY_MS, expiry - prng.between(14, 100) * DAY_MS)),
         spec: { ownerId, ownerType, displayName, expiryTime: timestampFromMs(expiry), disabled },
       }),
     );
   }
+
+  plantFindingCases({ accountId, users, serviceAccounts, groups, apiKeys }, now);
 
   return {
     accountId,
@@ -283,6 +290,67 @@ export function generateAccount(options: GenerateAccountOptions): GeneratedAccou
     apiKey: bearer,
     adminServiceAccountId: admin.id,
   };
+}
+
+/**
+ * plantFindingCases makes a generated account hold at least one case of every security-insight
+ * finding of the connector (src/resources/insight-rules.ts, default thresholds), whatever its
+ * size, without drawing from the generator, so everything else stays as the seed made it:
+ * - owners and admins exceed max(3, 5% of the users): developers become admins, in order;
+ * - a group holds Account Admin (the first group, when none does);
+ * - a tenth of the pending invitations (and at least one user holding more than Read) expired
+ *   unaccepted a week ago, so their holders keep access and their API keys are orphaned;
+ * - one enabled API key in a hundred (at least one) names a user no longer in the account.
+ * The sim-admin service account is the admin service account; the expiries drawn above give
+ * long-lived and expired keys.
+ */
+function plantFindingCases(account: { accountId: string; users: User[]; serviceAccounts: ServiceAccount[]; groups: UserGroup[]; apiKeys: ApiKey[] }, now: number): void {
+  const { users, serviceAccounts, groups, apiKeys } = account;
+  const roleOf = (access: { accountAccess?: { role: Role } } | undefined) => access?.accountAccess?.role ?? Role.UNSPECIFIED;
+
+  const allowed = Math.max(3, users.length * 0.05);
+  let admins =
+    users.filter((u) => roleOf(u.spec?.access) === Role.OWNER || roleOf(u.spec?.access) === Role.ADMIN).length +
+    serviceAccounts.filter((s) => !s.spec?.namespaceScopedAccess && roleOf(s.spec?.access) === Role.ADMIN).length;
+  for (const user of users) {
+    if (admins > allowed) break;
+    const access = user.spec?.access;
+    if (!access?.accountAccess || access.accountAccess.role !== Role.DEVELOPER) continue;
+    access.accountAccess.role = Role.ADMIN;
+    access.namespaceAccesses = {}; // admins hold admin everywhere; Temporal refuses explicit permissions for them
+    admins++;
+  }
+
+  const adminGroup = groups.find((g) => roleOf(g.spec?.access) === Role.ADMIN) ?? groups[0];
+  if (adminGroup?.spec?.access?.accountAccess) {
+    adminGroup.spec.access.accountAccess.role = Role.ADMIN;
+    adminGroup.spec.access.namespaceAccesses = {};
+  }
+
+  const holdsMoreThanRead = (u: User) => {
+    const access = u.spec?.access;
+    const role = roleOf(access);
+    return role === Role.DEVELOPER || role === Role.ADMIN || role === Role.FINANCE_ADMIN || (access?.accountAccess?.customRoles.length ?? 0) > 0 || Object.keys(access?.namespaceAccesses ?? {}).length > 0;
+  };
+  const pending = users.filter((u) => u.invitation);
+  const expiring = pending.filter((_, i) => i % 10 === 0);
+  if (!expiring.some(holdsMoreThanRead)) {
+    const holder = pending.find(holdsMoreThanRead) ?? users.slice(1).find(holdsMoreThanRead);
+    if (holder) expiring.push(holder);
+  }
+  for (const user of expiring) {
+    user.invitation = create(InvitationSchema, { createdTime: timestampFromMs(now - 14 * DAY_MS), expiredTime: timestampFromMs(now - 7 * DAY_MS) });
+    user.createdTime = user.invitation.createdTime;
+  }
+
+  // The bearer key (the first) is left alone: the simulator authenticates with it.
+  const enabled = apiKeys.slice(1).filter((k) => !k.spec?.disabled && (k.spec?.expiryTime?.seconds ?? 0n) * 1000n > BigInt(now));
+  const orphaned = enabled.filter((_, i) => i % 100 === 99);
+  if (orphaned.length === 0 && enabled.length > 0) orphaned.push(enabled[enabled.length - 1]!);
+  for (const key of orphaned) {
+    key.spec!.ownerId = createHash("sha256").update(`${account.accountId}:removed:${key.id}`).digest("hex").slice(0, 32);
+    key.spec!.ownerType = OwnerType.USER;
+  }
 }
 
 function generateNamespaces(prng: Prng, accountId: string, count: number): Namespace[] {

@@ -24,6 +24,8 @@ export interface ListSource<T> {
  * start to end, so its resources and grants come from the same data and no list is read twice.
  */
 export interface AccountSnapshot {
+  /** takenAt is when the snapshot was made: for a sync, the sync's time. */
+  readonly takenAt: Date;
   readonly users: ListSource<User>;
   readonly serviceAccounts: ListSource<ServiceAccount>;
   readonly groups: ListSource<UserGroup>;
@@ -87,6 +89,7 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
   const members = (groupId: string) => source(`members/${groupId}`, (page, opts) => client.listUserGroupMembers(groupId, page, opts));
 
   return {
+    takenAt: new Date(),
     users: source("users", client.listUsers),
     serviceAccounts: source("service-accounts", client.listServiceAccounts),
     groups: source("groups", client.listUserGroups),

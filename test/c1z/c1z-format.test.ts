@@ -132,6 +132,13 @@ const registry = createRegistry(...Object.entries(c1).flatMap(([name, value]) =>
 const json = <S extends DescMessage>(schema: S, message: MessageShape<S>): JsonValue => toJson(schema, message, { registry });
 const withoutExpandable = (g: Grant): Grant => ({ ...g, annotations: g.annotations.filter((a) => !anyIs(a, GrantExpandableSchema)) });
 
+/** observedAtLeftOut drops the time a security insight was observed: two syncs observe at two times. */
+function observedAtLeftOut(resource: JsonValue): JsonValue {
+  const annotations = (resource as { annotations?: { observedAt?: string }[] }).annotations;
+  for (const a of annotations ?? []) delete a.observedAt;
+  return resource;
+}
+
 /**
  * A sync of the demo account through the real stack (simulator, connector server, gRPC) into a
  * c1z, read back with nothing but zstd and SQLite: the file must be exactly what the baton
@@ -251,7 +258,7 @@ describe("c1z file of the demo account", () => {
       return json(ResourceTypeSchema, type);
     });
     expect(stored).toEqual(expected.resourceTypes.map((t) => json(ResourceTypeSchema, t)));
-    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["account-role", "api-key", "custom-role", "namespace", "service-account", "user", "group"]);
+    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["security-insight", "account-role", "api-key", "custom-role", "namespace", "service-account", "user", "group"]);
   });
 
   it("stores every resource under `type:id` with its parent columns, exactly as synced", () => {
@@ -264,10 +271,11 @@ describe("c1z file of the demo account", () => {
       expect(row.resource_type_id).toBe(resource.id!.resourceType);
       expect(row.external_id).toBe(`${resource.id!.resourceType}:${resource.id!.resource}`);
       expect([row.parent_resource_type_id, row.parent_resource_id]).toEqual(resource.parentResourceId ? [resource.parentResourceId.resourceType, resource.parentResourceId.resource] : [null, null]);
-      byKey.set(row.external_id, json(ResourceSchema, resource));
+      byKey.set(row.external_id, observedAtLeftOut(json(ResourceSchema, resource)));
     }
-    expect(byKey.size).toBe(41);
-    expect(byKey).toEqual(new Map(expected.resources.map((r) => [`${r.id!.resourceType}:${r.id!.resource}`, json(ResourceSchema, r)])));
+    // 41 principals, roles, namespaces and keys, and the 10 security-insight findings.
+    expect(byKey.size).toBe(53);
+    expect(byKey).toEqual(new Map(expected.resources.map((r) => [`${r.id!.resourceType}:${r.id!.resource}`, observedAtLeftOut(json(ResourceSchema, r))])));
     expect(byKey.get(`user:${U.carol}`)).toMatchObject({ displayName: "carol@acme.example" });
     expect(byKey.get(`namespace:${NS.paymentsProd}`)).toMatchObject({ displayName: NS.paymentsProd });
     expect(byKey.get(`service-account:${SA.unnamed}`)).toMatchObject({ displayName: SA.unnamed });
@@ -304,7 +312,7 @@ describe("c1z file of the demo account", () => {
     }>("select * from v1_grants order by id");
     const expectedById = new Map(expected.grants.map((g) => [g.id, g]));
     expect(stored.map((r) => r.external_id).sort()).toEqual([...expectedById.keys()].sort());
-    expect(stored).toHaveLength(54);
+    expect(stored).toHaveLength(56);
 
     for (const row of stored) {
       const grant = fromBinary(GrantSchema, row.data);
@@ -345,11 +353,11 @@ describe("c1z file of the demo account", () => {
     try {
       expect(reader.sync).toMatchObject({ syncId, syncType: "full" });
       const counts = reader.counts();
-      expect(Object.fromEntries(counts.resources)).toEqual({ "account-role": 6, "api-key": 6, "custom-role": 3, group: 5, namespace: 4, "service-account": 7, user: 10 });
-      expect([counts.entitlements, counts.grants]).toEqual([26, 54]);
+      expect(Object.fromEntries(counts.resources)).toEqual({ "account-role": 6, "api-key": 7, "custom-role": 3, group: 5, namespace: 4, "security-insight": 10, "service-account": 8, user: 10 });
+      expect([counts.entitlements, counts.grants]).toEqual([26, 56]);
       expect(reader.resource("user", U.dave)?.displayName).toBe("dave@acme.example");
       expect(reader.grant(`group:${G.finance}:member:user:${U.erin}`)?.principal?.id?.resource).toBe(U.erin);
-      expect([...reader.grants()]).toHaveLength(54);
+      expect([...reader.grants()]).toHaveLength(56);
     } finally {
       await reader.close();
     }

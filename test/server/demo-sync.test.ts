@@ -46,8 +46,9 @@ describe("full sync of the demo account", () => {
     return found;
   };
 
-  it("announces the resource types of docs/compatibility.md plus groups, custom roles and API keys", () => {
+  it("announces the resource types of docs/compatibility.md plus groups, custom roles, API keys and security insights", () => {
     expect(store.resourceTypes.map((t) => [t.id, t.displayName, t.traits])).toEqual([
+      ["security-insight", "Security Insight", [ResourceType_Trait.SECURITY_INSIGHT]],
       ["account-role", "Account Role", [ResourceType_Trait.ROLE]],
       ["api-key", "API Key", [ResourceType_Trait.SECRET]],
       ["custom-role", "Custom Role", [ResourceType_Trait.ROLE]],
@@ -57,7 +58,7 @@ describe("full sync of the demo account", () => {
       ["group", "Group", [ResourceType_Trait.GROUP]],
     ]);
     const skipped = store.resourceTypes.filter((t) => findAnnotation(t.annotations, SkipEntitlementsAndGrantsSchema)).map((t) => t.id);
-    expect(skipped).toEqual(["api-key", "service-account", "user"]);
+    expect(skipped).toEqual(["security-insight", "api-key", "service-account", "user"]);
   });
 
   it("lists every resource with its display name", () => {
@@ -76,6 +77,7 @@ describe("full sync of the demo account", () => {
         `api-key:${K.batonConnector}=baton-connector`,
         `api-key:${K.paymentsWorker2025}=payments-worker-2025`,
         `api-key:${K.metricsOld}=metrics-old`,
+        `api-key:${K.contractorExport}=contractor-export`,
         `custom-role:${CR.deployApprover}=deploy-approver`,
         `custom-role:${CR.incidentResponder}=incident-responder`,
         `custom-role:${CR.billingViewer}=billing-viewer`,
@@ -96,7 +98,21 @@ describe("full sync of the demo account", () => {
         `service-account:${SA.legacyBatch}=legacy-batch`,
         // No name: the id is shown (docs/compatibility.md, "Resource types").
         `service-account:${SA.unnamed}=${SA.unnamed}`,
+        `service-account:${SA.deployBot}=deploy-bot`,
         ...Object.entries(U).map(([name, id]) => `user:${id}=${name}@acme.example`),
+        // The findings (test/server/security-insights.test.ts checks them in full).
+        ...[
+          "admin-count:account-role:acme7-admin",
+          `api-key-expired:api-key:${K.paymentsWorker2025}`,
+          `api-key-long-lived:api-key:${K.aliceLaptop}`,
+          `api-key-long-lived:api-key:${K.ciDeployerProd}`,
+          `api-key-long-lived:api-key:${K.batonConnector}`,
+          `api-key-orphaned:api-key:${K.contractorExport}`,
+          `group-grants-admin:group:${G.admins}`,
+          `invitation-expired-with-access:user:${U.heidi}`,
+          `service-account-admin:service-account:${SA.batonConnector}`,
+          `service-account-admin:service-account:${SA.deployBot}`,
+        ].map((id) => `security-insight:${id}=${resource("security-insight", id).displayName}`),
       ].sort(),
     );
   });
@@ -193,6 +209,7 @@ describe("full sync of the demo account", () => {
         role("owner", "user", U.alice, "I "),
         role("admin", "user", U.bob),
         role("admin", "service-account", SA.batonConnector),
+        role("admin", "service-account", SA.deployBot),
         role("admin", "group", G.admins, expandable("group", G.admins)),
         role("developer", "user", U.carol),
         role("developer", "user", U.grace),
@@ -220,6 +237,7 @@ describe("full sync of the demo account", () => {
         ns(NS.paymentsDev, "write", "user", U.grace),
         ns(NS.paymentsDev, "write", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
         ns(NS.ordersProd, "read", "user", U.dave),
+        ns(NS.ordersProd, "read", "user", U.heidi),
         ns(NS.ordersProd, "write", "service-account", SA.ciDeployer),
         ns(NS.ordersProd, "read", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
         ns(NS.ordersProd, "admin", "group", G.sreOnCall, expandable("group", G.sreOnCall)),

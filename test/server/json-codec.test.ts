@@ -46,7 +46,12 @@ function jsonApi(transport: Transport): ConnectorApi {
   };
 }
 
-const json = (desc: DescMessage, message: MessageShape<DescMessage>): JsonValue => toJson(desc, message, { registry: PROTOCOL_REGISTRY });
+/**
+ * json renders a message for comparison. Security insights carry the time of the sync that found
+ * them (observed_at), which differs between the syncs compared here, and only that is left out.
+ */
+const json = (desc: DescMessage, message: MessageShape<DescMessage>): JsonValue =>
+  JSON.parse(JSON.stringify(toJson(desc, message, { registry: PROTOCOL_REGISTRY }), (key, value: unknown) => (key === "observedAt" ? undefined : value))) as JsonValue;
 
 /** storeJson renders everything a sync stored, in the order it was stored. */
 function storeJson(store: MemoryStore): JsonValue {

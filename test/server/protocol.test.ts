@@ -57,6 +57,8 @@ describe("protocol surface (provisioning off)", () => {
       namespace: ["PROVISION", "SYNC", "TARGETED_SYNC"],
       "service-account": ["SYNC", "TARGETED_SYNC"],
       user: ["SYNC", "ACCOUNT_PROVISIONING", "RESOURCE_DELETE", "TARGETED_SYNC"],
+      // Findings are synced only: computed for a sync, they have no targeted read of their own.
+      "security-insight": ["SYNC"],
     });
     expect(metadata!.capabilities!.credentialDetails?.capabilityAccountProvisioning).toMatchObject({
       supportedCredentialOptions: [CapabilityDetailCredentialOption.NO_PASSWORD],

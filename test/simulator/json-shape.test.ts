@@ -53,7 +53,7 @@ describe("JSON shape of the demo account", () => {
   it("lists service accounts under the singular key serviceAccount", async () => {
     const { body } = await api.get("/cloud/service-accounts");
     expect(body).not.toHaveProperty("serviceAccounts");
-    expect(body.serviceAccount).toHaveLength(7);
+    expect(body.serviceAccount).toHaveLength(8);
     expect(body).not.toHaveProperty("nextPageToken");
     const ids = body.serviceAccount.map((s: { id: string }) => s.id);
     expect(ids).toEqual([...ids].sort());
