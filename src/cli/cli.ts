@@ -121,62 +121,21 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async sync(values, env) {
     const { runSyncCommand } = await import("./sync-command.js");
-    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
-    const { connectorOf } = await import("./service.js");
-    return runSyncCommand(values, env, {
-      connect({ provisioning }) {
-        const secrets = new Set<string>();
-        const log = logger(values, secrets);
-        const apiKey = apiKeySourceOf(values, log, secrets);
-        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        try {
-          return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
-        } catch (err) {
-          apiKey.close();
-          throw err;
-        }
-      },
-    });
+    const { oneShotConnector } = await import("./service.js");
+    return runSyncCommand(values, env, { connect: ({ provisioning }) => oneShotConnector(values, provisioning) });
   },
 
   async events(values) {
     const { runEventsCommand } = await import("./events-command.js");
-    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
-    const { connectorOf } = await import("./service.js");
-    return runEventsCommand(values, {
-      connect() {
-        const secrets = new Set<string>();
-        const log = logger(values, secrets);
-        const apiKey = apiKeySourceOf(values, log, secrets);
-        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        try {
-          return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
-        } catch (err) {
-          apiKey.close();
-          throw err;
-        }
-      },
-    });
+    const { oneShotConnector } = await import("./service.js");
+    return runEventsCommand(values, { connect: () => oneShotConnector(values, false) });
   },
 
   async report(values, env) {
     const { runReportCommand } = await import("./report-command.js");
-    const { apiKeySourceOf, logger } = await import("./api-key-option.js");
-    const { connectorOf } = await import("./service.js");
-    return runReportCommand(values, env, {
-      connect() {
-        const secrets = new Set<string>();
-        const log = logger(values, secrets);
-        const apiKey = apiKeySourceOf(values, log, secrets);
-        const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
-        try {
-          return { log, app: connectorOf({ ...values, provisioning: false }, upstream, log) };
-        } catch (err) {
-          apiKey.close();
-          throw err;
-        }
-      },
-    });
+    const { oneShotConnector } = await import("./service.js");
+    // Only --live reaches the account: a report of --file never asks for the key.
+    return runReportCommand(values, env, { connect: () => oneShotConnector(values, false) });
   },
 
   async health(values) {

@@ -3,7 +3,6 @@ import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { EntitlementSchema, GrantSchema, ResourceSchema, ResourceTypeSchema } from "../connector/c1.js";
 import type { Values } from "./config.js";
 import type { C1zReader } from "../c1z/c1z-reader.js";
-import { CommandError } from "./command-error.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 import { openSyncFile } from "./sync-command.js";
 
@@ -14,23 +13,14 @@ import { openSyncFile } from "./sync-command.js";
  * never held in memory. Resolves to the exit code.
  */
 export async function runInspectCommand(values: Values, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const file = values.file as string;
+  const reader = await openSyncFile(values.file as string, { tempDir: env.BATON_TMPDIR || undefined });
   try {
-    const reader = await openSyncFile(file, { tempDir: env.BATON_TMPDIR || undefined });
-    try {
-      if (values.json) await writeJson(reader);
-      else process.stdout.write(table(reader));
-    } finally {
-      await reader.close();
-    }
-    return 0;
-  } catch (err) {
-    if (err instanceof CommandError) {
-      process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    if (values.json) await writeJson(reader);
+    else process.stdout.write(table(reader));
+  } finally {
+    await reader.close();
   }
+  return 0;
 }
 
 function table(reader: C1zReader): string {

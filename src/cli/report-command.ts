@@ -16,18 +16,10 @@ import { openSyncFile, type SyncCommandDeps } from "./sync-command.js";
  */
 export async function runReportCommand(values: Values, env: NodeJS.ProcessEnv, deps: SyncCommandDeps): Promise<number> {
   const output = values.output as string;
-  try {
-    const html = values.live ? await liveReport(deps) : await fileReport(values.file as string, env);
-    await writeAtomically(output, html);
-    process.stderr.write(`temporalcloud-connector: wrote ${output} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof CommandError) {
-      process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  const html = values.live ? await liveReport(deps) : await fileReport(values.file as string, env);
+  await writeAtomically(output, html);
+  process.stderr.write(`temporalcloud-connector: wrote ${output} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)\n`);
+  return 0;
 }
 
 async function fileReport(file: string, env: NodeJS.ProcessEnv): Promise<string> {

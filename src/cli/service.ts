@@ -8,6 +8,7 @@ import type { RoleSlug } from "../resources/temporal-access.js";
 import { startHealthServer } from "../server/health-server.js";
 import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
 import type { ApiKeySource } from "../temporal/api-key-source.js";
+import { apiKeySourceOf, logger } from "./api-key-option.js";
 import { CommandError } from "./command-error.js";
 import type { Values } from "./config.js";
 
@@ -106,6 +107,23 @@ export function checkApiKeyDaily(app: TemporalConnector, log: Logger): () => voi
 
 /** Upstream is where the connector finds Temporal Cloud and with which key. */
 export type Upstream = { baseUrl: string; apiKey: string | ApiKeySource; allowInsecure: boolean };
+
+/**
+ * oneShotConnector is what the one-shot commands (sync, events, report) run against: the
+ * connector of the configured account (--api-key or --api-key-file, --base-url…) and its log.
+ */
+export function oneShotConnector(values: Values, provisioning: boolean): { app: TemporalConnector; log: Logger } {
+  const secrets = new Set<string>();
+  const log = logger(values, secrets);
+  const apiKey = apiKeySourceOf(values, log, secrets);
+  const upstream = { baseUrl: values["base-url"] as string, apiKey, allowInsecure: values["allow-insecure"] as boolean };
+  try {
+    return { log, app: connectorOf({ ...values, provisioning }, upstream, log) };
+  } catch (err) {
+    apiKey.close();
+    throw err;
+  }
+}
 
 /** connectorOf assembles the connector from the command's settings. */
 export function connectorOf(values: Values, upstream: Upstream, log: Logger, metrics?: Metrics): TemporalConnector {

@@ -39,12 +39,6 @@ export async function runSyncCommand(values: Values, env: NodeJS.ProcessEnv, dep
     const action = provisioningActionOf(values);
     if (action) return await runOneShot(action, { file, tempDir, deps, signal: interrupt.signal });
     return await runFullSync({ file, tempDir, keepSyncs: keepSyncsOf(env), deps, signal: interrupt.signal });
-  } catch (err) {
-    if (err instanceof CommandError) {
-      process.stderr.write(`temporalcloud-connector: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
   } finally {
     interrupt.dispose();
   }

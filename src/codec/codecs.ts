@@ -1,5 +1,5 @@
 import { create, fromBinary, fromJson, toBinary, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { encodeInit as compiledEncodeInit, encodeListItems as compiledListItems, messageEncoder as compiledEncoder, preEncoded } from "./compiled-encoder.js";
+import { encodeInit as compiledEncodeInit, encodeListItems as compiledListItems, messageEncoder as compiledEncoder, preEncoded, varintSize } from "./compiled-encoder.js";
 import { messageDecoder as compiledDecoder } from "./compiled-decoder.js";
 import { readJson as compiledReadJson } from "./compiled-json-reader.js";
 import { messageMaker as compiledMaker, type MessageFields } from "./compiled-maker.js";
@@ -146,13 +146,4 @@ function listField(response: DescMessage): DescMessage {
     throw new TypeError(`${response.typeName} is not a list response (repeated message list = 1, then its other fields)`);
   }
   return list.message;
-}
-
-function varintSize(v: number): number {
-  let size = 1;
-  while (v > 0x7f) {
-    v >>>= 7;
-    size++;
-  }
-  return size;
 }

@@ -482,7 +482,8 @@ const SLAB_ITEM_MAX = 4 * 1024;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabUsed = 0;
 
-function varintSize(v: number): number {
+/** varintSize is how many bytes a protobuf varint of v (a uint32) takes. */
+export function varintSize(v: number): number {
   let size = 1;
   while (v > 0x7f) {
     v >>>= 7;

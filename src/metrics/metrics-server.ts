@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
@@ -28,13 +29,9 @@ export async function startMetricsServer(options: { registry: Registry; host: st
     );
   });
   server.keepAliveTimeout = 65_000; // longer than Prometheus' scrape interval: one connection is reused
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
+  server.listen(options.port, options.host);
+  await once(server, "listening");
   const address = server.address() as AddressInfo;
   return {
     host: address.address,

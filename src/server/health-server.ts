@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -40,13 +41,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
     session.on("close", () => sessions.delete(session));
     session.on("error", () => {}); // a probe that hangs up is not news
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
+  server.listen(options.port, options.host);
+  await once(server, "listening");
   const address = server.address() as AddressInfo;
   return {
     host: address.address,

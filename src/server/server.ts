@@ -1,4 +1,4 @@
-import { setMaxListeners } from "node:events";
+import { once, setMaxListeners } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -108,13 +108,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   server.on("tlsClientError", (err) => log.warn({ error: err.message }, "TLS handshake refused"));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
+  server.listen(options.port, options.host);
+  await once(server, "listening");
   const address = server.address() as AddressInfo;
   health.setServing(true);
 

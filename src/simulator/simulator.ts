@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { JsonValue } from "@bufbuild/protobuf";
@@ -410,13 +411,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     void handle(req, res);
   });
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
+  server.listen(options.port ?? 0, host);
+  await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const chaosEdit = (): ChaosEdit => {
