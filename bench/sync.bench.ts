@@ -22,6 +22,7 @@
  * time is printed).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { fastPathsFromEnv, useFastPaths } from "../src/fast-paths.js";
 import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/index.js";
 import { DEFAULT_API_VERSION } from "../src/temporal/transport.js";
 import {
@@ -455,6 +456,9 @@ function summary(all: Measured[]): string {
 // ---- main ---------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
+  // The stand-in syncer reads pages with the codecs the connector's CLI would choose: compiled,
+  // unless TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off (the connector processes read it too).
+  useFastPaths(fastPathsFromEnv(process.env));
   let options: Options;
   try {
     options = parseOptions(process.argv.slice(2));
