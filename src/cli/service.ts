@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import type { Logger } from "pino";
 import { createTemporalConnector, type TemporalConnector } from "../app.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
@@ -125,13 +126,28 @@ export function oneShotConnector(values: Values, provisioning: boolean): { app: 
   }
 }
 
+/**
+ * limitHeapGrowth keeps the heap close to what the connector holds. A connector holds little live
+ * data but allocates fast while it converts and encodes pages, and by default V8 lets both heaps
+ * grow to several times what is live before collecting. Growing the old heap by at most a quarter
+ * and keeping the young one at its initial size hold the resident size close to what the account
+ * needs (at 10k users about 140 MB instead of 240 MB) for a few percent more GC time. It is set
+ * once the connector's modules are loaded: set before, while the heap is still small, the heap
+ * grows a quarter at a time to its working size and the collections on the way doubled the GC
+ * time of a sync (measured with the bench's 10k-user subset). V8 reads both at every collection.
+ */
+function limitHeapGrowth(): void {
+  setFlagsFromString("--heap-growing-percent=25");
+  setFlagsFromString("--semi-space-growth-factor=1");
+}
+
 /** connectorOf assembles the connector from the command's settings. */
 export function connectorOf(values: Values, upstream: Upstream, log: Logger, metrics?: Metrics): TemporalConnector {
   const rateLimit = values["rate-limit"] as number;
   if (!(rateLimit > 0)) throw new CommandError(`--rate-limit must be positive, got ${rateLimit}`);
   const insights = insightsOf(values);
   try {
-    return createTemporalConnector({
+    const connector = createTemporalConnector({
       ...upstream,
       apiVersion: values["api-version"] as string,
       rateLimit,
@@ -144,6 +160,8 @@ export function connectorOf(values: Values, upstream: Upstream, log: Logger, met
       observer: metrics,
       syncObserver: metrics,
     });
+    limitHeapGrowth();
+    return connector;
   } catch (err) {
     if (err instanceof RangeError) throw new CommandError(err.message);
     throw err;
