@@ -1,6 +1,5 @@
 import { create, fromBinary, fromJson, toBinary, type DescMessage, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { encodeInit as compiledEncodeInit, encodeListItems as compiledListItems, messageEncoder as compiledEncoder, preEncoded, varintSize } from "./compiled-encoder.js";
-import { messageDecoder as compiledDecoder } from "./compiled-decoder.js";
 import { readJson as compiledReadJson } from "./compiled-json-reader.js";
 import { messageMaker as compiledMaker, type MessageFields } from "./compiled-maker.js";
 import { useBufferTextEncoding } from "./text-encoding.js";
@@ -36,15 +35,6 @@ export function codecMode(): CodecMode {
 export function encoder<Desc extends DescMessage>(desc: Desc): (message: MessageShape<Desc>) => Uint8Array {
   let fast: ((message: MessageShape<Desc>) => Uint8Array) | undefined;
   return (message) => (compiled ? (fast ??= compiledEncoder(desc))(message) : toBinary(desc, message));
-}
-
-/**
- * decoder returns a function making exactly the message fromBinary(desc, bytes) makes (or throwing
- * its error). Only the JavaScript stand-in for the Go syncer reads pages (sync -f, tests, bench).
- */
-export function decoder<Desc extends DescMessage>(desc: Desc): (bytes: Uint8Array) => MessageShape<Desc> {
-  let fast: ((bytes: Uint8Array) => MessageShape<Desc>) | undefined;
-  return (bytes) => (compiled ? (fast ??= compiledDecoder(desc))(bytes) : fromBinary(desc, bytes));
 }
 
 /** encodeInit writes exactly the bytes toBinary(desc, create(desc, init)) writes, without creating the message. */
