@@ -2,6 +2,7 @@ import { hasAnnotation } from "../src/connector/annotations.js";
 import { ResourceSchema, ResourceTypesService, SkipEntitlementsAndGrantsSchema, type Resource, type ResourceId, type ResourceType } from "../src/connector/c1.js";
 import { messageMaker } from "../src/codec/codecs.js";
 import { createGrpcClient } from "../src/sync/grpc-client.js";
+import { messageDecoder } from "./compiled-decoder.js";
 import { runSync, type ConnectorApi, type SyncProgress, type SyncResult, type SyncStore } from "../src/sync/syncer.js";
 
 /**
@@ -66,6 +67,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     // Larger than the protocol's 4 MiB so that an oversized response is measured and reported
     // rather than failing the sync; the benchmark checks the 4 MiB limit itself.
     channelOptions: { callInvocationTransformer, "grpc.max_receive_message_length": 64 * 1024 * 1024 },
+    // The Go syncer decodes in compiled code: the stand-in must not be what the bench measures.
+    decoder: messageDecoder,
   });
   const wanted = options.resourceTypes && new Set(options.resourceTypes);
   const announced: string[] = [];
