@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Event } from "../../src/connector/c1.js";
 import { LogRecordSchema } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { eventsOfRecord, operationKey, recordKey } from "../../src/resources/audit-log-events.js";
+import { eventSummary } from "../helpers/event-summary.js";
 
 const NS = "payments-prod.acme7";
 const EMIT = Date.parse("2025-06-02T10:00:00Z");
@@ -16,25 +17,8 @@ function record(operation: string, rawDetails: JsonObject, principal: Principal 
   return create(LogRecordSchema, { emitTime: timestampFromMs(EMIT), operation, status: extra.status ?? "OK", logId: extra.logId ?? "log-1", principal, rawDetails });
 }
 
-/** describe renders events for people: "grant namespace:…:write user:u-dave". */
-function summary(events: Event[]): string[] {
-  return events.map((e) => {
-    const ev = e.event;
-    const id = (r?: { id?: { resourceType: string; resource: string } }) => `${r?.id?.resourceType}:${r?.id?.resource}`;
-    switch (ev.case) {
-      case "createGrantEvent":
-        return `grant ${ev.value.entitlement?.id} ${id(ev.value.principal)}`;
-      case "createRevokeEvent":
-        return `revoke ${ev.value.entitlement?.id} ${id(ev.value.principal)}`;
-      case "resourceChangeEvent":
-        return `change ${ev.value.resourceId?.resourceType}:${ev.value.resourceId?.resource}`;
-      case "usageEvent":
-        return `usage ${id(ev.value.targetResource)} by ${id(ev.value.actorResource)}`;
-      default:
-        return `other ${ev.case}`;
-    }
-  });
-}
+/** summary renders events for people: "grant namespace:…:write user:u-dave". */
+const summary = (events: Event[]): string[] => events.map(eventSummary);
 
 const map = (...args: Parameters<typeof record>) => summary(eventsOfRecord(record(...args), resolve));
 

@@ -7,6 +7,7 @@ import { sealCursor } from "../../src/connector/event-feed.js";
 import { DEFAULT_SETTLE_MS } from "../../src/resources/audit-log-feed.js";
 import { createPrng } from "../../src/simulator/prng.js";
 import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/index.js";
+import { eventSummary } from "../helpers/event-summary.js";
 import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";
 import { startStack, type Stack } from "../helpers/stack.js";
@@ -15,24 +16,6 @@ const { users: U, namespaces: NS, groups: G, serviceAccounts: SA, apiKeys: K } =
 const FEED = "temporal_audit_log";
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-/** summary renders an event for people and for comparison: "grant namespace:…:read user:…". */
-function summary(event: Event): string {
-  const ev = event.event;
-  const id = (r?: { id?: { resourceType: string; resource: string } }) => `${r?.id?.resourceType}:${r?.id?.resource}`;
-  switch (ev.case) {
-    case "createGrantEvent":
-      return `grant ${ev.value.entitlement?.id} ${id(ev.value.principal)}`;
-    case "createRevokeEvent":
-      return `revoke ${ev.value.entitlement?.id} ${id(ev.value.principal)}`;
-    case "resourceChangeEvent":
-      return `change ${ev.value.resourceId?.resourceType}:${ev.value.resourceId?.resource}`;
-    case "usageEvent":
-      return `usage ${id(ev.value.targetResource)} by ${id(ev.value.actorResource)}`;
-    default:
-      return `unexpected ${ev.case}`;
-  }
-}
 
 /**
  * expectedOf is the test's own reading of a record the simulator wrote (the operations it and
@@ -71,7 +54,7 @@ function expectedOf(record: LogRecord): string[] {
   return out.map((s) => `${record.logId} ${s}`);
 }
 
-const delivered = (events: Event[]) => events.map((e) => `${e.id.slice(0, e.id.indexOf("/"))} ${summary(e)}`);
+const delivered = (events: Event[]) => events.map((e) => `${e.id.slice(0, e.id.indexOf("/"))} ${eventSummary(e)}`);
 
 describe("event feed over gRPC", () => {
   let stack: Stack;
