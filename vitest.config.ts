@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 /**
  * END_TO_END are the tests that drive the real server (and the CLI) over the network: they run
  * twice, with the fast paths (compiled codecs, page read-ahead) and without them
- * (TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off, src/fast-paths.ts), so each of them is a differential
+ * (TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off, src/codec/fast-paths.ts), so each of them is a differential
  * test of the fast paths. The rest are unit tests, run once.
  */
 const END_TO_END = ["test/server/**/*.test.ts", "test/c1z/**/*.test.ts", "test/cli/**/*.test.ts", "test/sync/**/*.test.ts"];

@@ -1,5 +1,5 @@
-import { isAdminRole, roleOf } from "../src/simulator/access-policy.js";
-import { generateAccount } from "../src/simulator/index.js";
+import { isAdminRole, roleOf } from "../src/simulator/temporal/access-policy.js";
+import { generateAccount } from "../src/simulator/temporal/index.js";
 
 /**
  * The account model of the benchmark: the sizes of a generated account, the counts the simulator

@@ -1,9 +1,9 @@
 // npm run soak [-- --runs 100 --users 2000]: full syncs of the demo account and of a generated
 // account under injected faults (10% 503, 5% 429 with Retry-After, 1% lost responses, latency
 // jitter), each compared with a fault-free sync. Prints how many matched; exits 1 unless all did.
-import { fastPathsFromEnv, useFastPaths } from "../src/fast-paths.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../src/simulator/index.js";
-import { compareSyncsUnderFaults } from "../test/helpers/fault-syncs.js";
+import { fastPathsFromEnv, useFastPaths } from "../src/codec/fast-paths.js";
+import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../src/simulator/temporal/index.js";
+import { compareSyncsUnderFaults } from "../harness/fault-syncs.js";
 
 async function main(): Promise<number> {
   useFastPaths(fastPathsFromEnv(process.env));

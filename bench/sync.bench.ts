@@ -22,8 +22,8 @@
  * time is printed).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { fastPathsFromEnv, useFastPaths } from "../src/fast-paths.js";
-import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/index.js";
+import { fastPathsFromEnv, useFastPaths } from "../src/codec/fast-paths.js";
+import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/temporal/index.js";
 import { DEFAULT_API_VERSION } from "../src/temporal/transport.js";
 import {
   ALL_TYPES,

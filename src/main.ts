@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { main } from "./cli/cli.js";
-import { fastPathsFromEnv, useFastPaths } from "./fast-paths.js";
+import { fastPathsFromEnv, useFastPaths } from "./codec/fast-paths.js";
 
 // The compiled codecs and the page read-ahead, unless TEMPORALCLOUD_CONNECTOR_FAST_PATHS=off.
 useFastPaths(fastPathsFromEnv(process.env));

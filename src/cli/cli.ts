@@ -3,7 +3,7 @@ import { CommandError } from "./command-error.js";
 import { configSchema, parseArgs, usage, type Command, type Values } from "./config.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { RunningServer } from "../server/server.js";
-import type { Simulator } from "../simulator/simulator.js";
+import type { Simulator } from "../simulator/temporal/simulator.js";
 
 const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Temporal Cloud
 
@@ -76,7 +76,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
   async demo(values) {
     const signal = stopSignal();
-    const { DEMO_API_KEY, startSimulator } = await import("../simulator/index.js");
+    const { DEMO_API_KEY, startSimulator } = await import("../simulator/temporal/index.js");
     const { logger } = await import("./api-key-option.js");
     const { metricsOf, startService } = await import("./service.js");
     const log = logger(values, [DEMO_API_KEY]);
@@ -104,7 +104,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const { hostPort } = await import("./service.js");
     const log = logger(values, []);
     const [host, port] = hostPort(values.listen as string, values.listen === "127.0.0.1:50051" ? 0 : undefined);
-    const { startSimulator } = await import("../simulator/index.js");
+    const { startSimulator } = await import("../simulator/temporal/index.js");
     const simulator = await startSimulator({
       account: await accountOf(values),
       host,
@@ -152,7 +152,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     const [{ toJsonString }, { anyPack, AnySchema }, { createTemporalConnector }, { ConnectorCapabilitiesSchema }, { createLogger }, { PROTOCOL_REGISTRY }] = await Promise.all([
       import("@bufbuild/protobuf"),
       import("@bufbuild/protobuf/wkt"),
-      import("../app.js"),
+      import("../app/app.js"),
       import("../connector/c1.js"),
       import("../logger.js"),
       import("../connector/protocol-registry.js"),
@@ -174,7 +174,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
 
 /** accountOf is the simulator's account: the demo account, or a generated one with --users. */
 async function accountOf(values: Values) {
-  const { createDemoAccount, generateAccount } = await import("../simulator/index.js");
+  const { createDemoAccount, generateAccount } = await import("../simulator/temporal/index.js");
   if (values.users === undefined) return createDemoAccount();
   return generateAccount({
     users: values.users as number,

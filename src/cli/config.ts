@@ -65,7 +65,7 @@ export const FIELDS: readonly Field[] = [
   { name: "since", type: "duration", default: "24h", commands: ["events"], description: "events: list the events of this long ago until now (the audit log keeps 30 days: at most 720h)." },
   { name: "output", short: "o", type: "string", default: "access-report.html", commands: ["report"], description: "The HTML file the access report is written to." },
   { name: "live", type: "boolean", default: false, commands: ["report"], description: "Report on the configured account as it is now (a sync through the connector's own server) instead of --file." },
-  // Thresholds of the security-insight findings (src/resources/insight-rules.ts).
+  // Thresholds of the security-insight findings (src/insights/insight-rules.ts).
   { name: "insight-api-key-max-days", type: "number", default: 90, commands: CONNECTOR, description: "Security insight api-key-long-lived: most days an enabled API key may be valid after its creation." },
   { name: "insight-admins-min", type: "number", default: 3, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins (users and service accounts) allowed in any account; more than max(this, --insight-admins-percent of the users) is a finding." },
   { name: "insight-admins-percent", type: "number", default: 5, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins allowed, in percent of the users." },

@@ -1,10 +1,10 @@
 import { toJsonString } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
-import type { TemporalConnector } from "../app.js";
+import type { TemporalConnector } from "../app/app.js";
 import { EventSchema, EventService, type Event, type Resource } from "../connector/c1.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { AUDIT_LOG_FEED_ID, RETENTION_MS } from "../resources/audit-log-feed.js";
+import { AUDIT_LOG_FEED_ID, RETENTION_MS } from "../feed/audit-log-feed.js";
 import { CommandError } from "./command-error.js";
 import type { Values } from "./config.js";
 import { describeError, serveInProcess, type Endpoint } from "./loopback.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { TemporalConnector } from "../app.js";
+import type { TemporalConnector } from "../app/app.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { createGrpcClient, type GrpcClient } from "../sync/grpc-client.js";
 

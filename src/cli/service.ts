@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import type { Logger } from "pino";
-import { createTemporalConnector, type TemporalConnector } from "../app.js";
+import { createTemporalConnector, type TemporalConnector } from "../app/app.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/metrics-server.js";
-import type { InsightThresholds } from "../resources/insight-rules.js";
+import type { InsightThresholds } from "../insights/insight-rules.js";
 import type { RoleSlug } from "../resources/temporal-access.js";
 import { startHealthServer } from "../server/health-server.js";
 import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Logger } from "pino";
-import type { TemporalConnector } from "../app.js";
+import type { TemporalConnector } from "../app/app.js";
 import type { Values } from "./config.js";
 import { runSync } from "../sync/syncer.js";
 import { C1zFormatError } from "../c1z/c1z-envelope.js";

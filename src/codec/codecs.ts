@@ -19,7 +19,7 @@ let compiled = false;
 
 /**
  * useCodecs selects the codecs of the whole process. It is called once at startup, before
- * anything is encoded (src/fast-paths.ts); until then protobuf-es's own codecs serve (library mode).
+ * anything is encoded (src/codec/fast-paths.ts); until then protobuf-es's own codecs serve (library mode).
  */
 export function useCodecs(mode: CodecMode): void {
   compiled = mode === "compiled";

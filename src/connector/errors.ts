@@ -53,7 +53,7 @@ export function failedPrecondition(message: string): ConnectorError {
 /**
  * ErrorTranslator turns a failure of whatever the resource types call (the upstream API) into a
  * ConnectorError, or returns undefined for an error it does not know. The connector is given one
- * where it is assembled (src/app.ts), so that this core knows no upstream.
+ * where it is assembled (src/app/app.ts), so that this core knows no upstream.
  */
 export type ErrorTranslator = (err: unknown) => ConnectorError | undefined;
 

@@ -9,7 +9,7 @@ import { createC1zWriter } from "../../src/c1z/c1z-writer.js";
 import { findAnnotation } from "../../src/connector/annotations.js";
 import * as c1 from "../../src/connector/c1.js";
 import { EntitlementSchema, GrantExpandableSchema, GrantImmutableSchema, GrantSchema, ResourceSchema, ResourceTypeSchema, type Grant } from "../../src/connector/c1.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 import { decodeC1z, type DecodedC1z } from "./decode-c1z.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrantSchema, ResourceSchema } from "../../src/connector/c1.js";
-import { createDemoAccount, DEMO_API_KEY, DEMO_IDS, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, DEMO_IDS, startSimulator, type Simulator } from "../../src/simulator/temporal/index.js";
 import { decodeC1z } from "./decode-c1z.js";
 import { runCli } from "./run-cli.js";
 

@@ -4,7 +4,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventSchema, EventService } from "../../src/connector/c1.js";
 import { PROTOCOL_REGISTRY } from "../../src/connector/protocol-registry.js";
-import { DEMO_API_KEY, DEMO_API_KEYS } from "../../src/simulator/index.js";
+import { DEMO_API_KEY, DEMO_API_KEYS } from "../../src/simulator/temporal/index.js";
 import { runCli } from "../c1z/run-cli.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

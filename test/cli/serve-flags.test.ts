@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDemoAccount, DEMO_API_KEY, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, startSimulator, type Simulator } from "../../src/simulator/temporal/index.js";
 import { startCli } from "../helpers/cli-process.js";
 
 /** serve runs `temporalcloud-connector serve` against the simulator with extra flags. */

@@ -3,7 +3,7 @@ import { getTextEncoding } from "@bufbuild/protobuf/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { codecMode, encodeInit, encodeListItems, encoder, messageMaker, readJson, toSend, useCodecs } from "../../src/codec/codecs.js";
 import { ResourceSchema, ResourcesServiceListResourcesResponseSchema } from "../../src/connector/c1.js";
-import { fastPathsFromEnv, fastPathsOn, useFastPaths } from "../../src/fast-paths.js";
+import { fastPathsFromEnv, fastPathsOn, useFastPaths } from "../../src/codec/fast-paths.js";
 import { GetUsersResponseSchema } from "../../src/gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
 
 const users = Array.from({ length: 4 }, (_, i) =>

@@ -16,7 +16,7 @@ import {
   GetUsersResponseSchema,
 } from "../../src/gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
 import { UserGroupSchema, UserSchema } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount, startSimulator, type AccountData, type Simulator } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, generateAccount, startSimulator, type AccountData, type Simulator } from "../../src/simulator/temporal/index.js";
 import { readJson } from "../../src/codec/compiled-json-reader.js";
 import { createTransport, type Transport } from "../../src/temporal/transport.js";
 

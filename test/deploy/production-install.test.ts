@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectorService, ResourcesService } from "../../src/connector/c1.js";
-import { createDemoAccount, DEMO_API_KEY, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, startSimulator, type Simulator } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 
 const run = promisify(execFile);

@@ -24,7 +24,7 @@ import { ServerReflection as ReflectionV1alpha } from "../../src/gen/grpc/reflec
 import { PROTOCOL_FILES } from "../../src/connector/protocol-registry.js";
 import { CONNECTOR_SERVICES } from "../../src/server/routes.js";
 import { MAX_MESSAGE_BYTES } from "../../src/server/server.js";
-import type { Prng } from "../../src/simulator/prng.js";
+import type { Prng } from "../../src/simulator/temporal/prng.js";
 import { frame, type FuzzRequest } from "./fuzz-h2.js";
 import {
   deepStruct,

@@ -1,7 +1,7 @@
 import { create, ScalarType, toBinary, type DescField, type DescMessage, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import type { Prng } from "../../src/simulator/prng.js";
+import type { Prng } from "../../src/simulator/temporal/prng.js";
 
 /**
  * FuzzDictionary is what random values are drawn from: strings that mean something to the

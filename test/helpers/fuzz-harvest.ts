@@ -2,7 +2,7 @@ import { createRegistry, type DescMessage, type DescMethod } from "@bufbuild/pro
 import { hasAnnotation } from "../../src/connector/annotations.js";
 import { GrantsService, ResourcesService, SkipEntitlementsAndGrantsSchema, type Resource } from "../../src/connector/c1.js";
 import { PROTOCOL_FILES } from "../../src/connector/protocol-registry.js";
-import { DEMO_ACCOUNT_ID, DEMO_IDS, generateAccount } from "../../src/simulator/index.js";
+import { DEMO_ACCOUNT_ID, DEMO_IDS, generateAccount } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type ConnectorApi } from "../../src/sync/syncer.js";
 import { scopeOf, type CorpusData } from "./fuzz-cases.js";
 import { long } from "./fuzz-gen.js";

@@ -1,6 +1,6 @@
 import { fromBinary, type DescMessage, type DescMethodUnary } from "@bufbuild/protobuf";
 import { status as Code, type ServiceError } from "@grpc/grpc-js";
-import type { Prng } from "../../src/simulator/prng.js";
+import type { Prng } from "../../src/simulator/temporal/prng.js";
 import type { GrpcClient } from "../../src/sync/grpc-client.js";
 import { judge, type FuzzCase, type InputClass } from "./fuzz-cases.js";
 import type { FuzzClient, FuzzOutcome } from "./fuzz-h2.js";

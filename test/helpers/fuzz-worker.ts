@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { createPrng } from "../../src/simulator/prng.js";
+import { createPrng } from "../../src/simulator/temporal/prng.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { corpusFromData, createCaseFactory, FUZZ_SERVICES, fuzzMethods, type FuzzCase } from "./fuzz-cases.js";
 import { createFuzzClient } from "./fuzz-h2.js";

@@ -1,7 +1,7 @@
-import { createTemporalConnector, type TemporalConnector, type TemporalConnectorOptions } from "../../src/app.js";
+import { createTemporalConnector, type TemporalConnector, type TemporalConnectorOptions } from "../../src/app/app.js";
 import { createLogger } from "../../src/logger.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server.js";
-import { createDemoAccount, DEMO_API_KEY, startSimulator, type AccountData, type Simulator, type SimulatorOptions } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, startSimulator, type AccountData, type Simulator, type SimulatorOptions } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient, type GrpcClient } from "../../src/sync/grpc-client.js";
 
 /** StackOptions configures startStack. */

@@ -1,5 +1,5 @@
 import { codecMode, useCodecs } from "../../src/codec/codecs.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount, type AccountData } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_API_KEY, generateAccount, type AccountData } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack } from "./stack.js";
 

@@ -9,7 +9,7 @@ import {
   UserSchema,
 } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../../src/gen/temporal/api/cloud/resource/v1/message_pb.js";
-import { createDemoAccount, type AccountData } from "../../src/simulator/index.js";
+import { createDemoAccount, type AccountData } from "../../src/simulator/temporal/index.js";
 
 /** HOSTILE holds texts an account could contain that must show as text, never run or render. */
 export const HOSTILE = {

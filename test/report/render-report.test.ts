@@ -3,7 +3,7 @@ import { renderReport } from "../../src/report/render-report.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 import { HOSTILE, hostileAccount } from "./hostile-account.js";
-import { DEMO_API_KEY } from "../../src/simulator/index.js";
+import { DEMO_API_KEY } from "../../src/simulator/temporal/index.js";
 
 /**
  * The report is rendered from a real sync of an account whose names are markup: everything

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReport } from "../../src/report/render-report.js";
-import { DEMO_API_KEY, generateAccount, type AccountData } from "../../src/simulator/index.js";
+import { DEMO_API_KEY, generateAccount, type AccountData } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { browserMissing, launchChromium } from "../helpers/browser.js";
 import { startStack } from "../helpers/stack.js";

@@ -4,7 +4,7 @@ import { annotation } from "../../src/connector/annotations.js";
 import { GrantImmutableSchema, ResourceManagerService } from "../../src/connector/c1.js";
 import { AccountAccess_Role as Role } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { AsyncOperation_State } from "../../src/gen/temporal/api/cloud/operation/v1/message_pb.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { expectCode } from "../helpers/grpc.js";
 import { entitlementRef, outcome, provisioner, ref } from "../helpers/provisioning.js";

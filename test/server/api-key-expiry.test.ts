@@ -3,7 +3,7 @@ import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { findAnnotation } from "../../src/connector/annotations.js";
 import { ConnectorService, SecretTrait_CredentialType, SecretTraitSchema } from "../../src/connector/c1.js";
-import { DEMO_API_KEYS, DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_API_KEYS, DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { expectCode } from "../helpers/grpc.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

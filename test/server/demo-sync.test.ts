@@ -17,7 +17,7 @@ import {
   type Grant,
   type Resource,
 } from "../../src/connector/c1.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

@@ -1,7 +1,7 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { compareSyncsUnderFaults } from "../helpers/fault-syncs.js";
-import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/index.js";
+import { compareSyncsUnderFaults } from "../../harness/fault-syncs.js";
+import { createDemoAccount, DEMO_API_KEY, generateAccount } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { startStack } from "../helpers/stack.js";
 

@@ -2,7 +2,7 @@ import type { DescMethodUnary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorService } from "../../src/connector/c1.js";
 import { NamespaceAccess_Permission as Permission } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import type { ConnectorApi } from "../../src/sync/syncer.js";
 import { createFileApiKeySource, type ApiKeyChangeTrigger } from "../../src/temporal/api-key-source.js";
 import { provisioner } from "../helpers/provisioning.js";

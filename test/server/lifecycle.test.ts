@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectorService, GrantsService } from "../../src/connector/c1.js";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../src/gen/grpc/health/v1/health_pb.js";
-import { DEMO_API_KEY, generateAccount, startSimulator, createDemoAccount, type Simulator } from "../../src/simulator/index.js";
+import { DEMO_API_KEY, generateAccount, startSimulator, createDemoAccount, type Simulator } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient, type GrpcClient } from "../../src/sync/grpc-client.js";
 import { createTlsMaterial } from "../helpers/certs.js";
 import { startCli, type CliProcess } from "../helpers/cli-process.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceGetterService } from "../../src/connector/c1.js";
 import { createMetrics, type Metrics } from "../../src/metrics/metrics.js";
 import { startMetricsServer, type RunningMetricsServer } from "../../src/metrics/metrics-server.js";
-import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type ConnectorApi, type MemoryStore } from "../../src/sync/syncer.js";
 import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";

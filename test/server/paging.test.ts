@@ -2,10 +2,10 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GrantsService, GrantsServiceListGrantsResponseSchema, ResourcesService, ResourcesServiceListResourcesResponseSchema, TypeScopedGrantsSchema } from "../../src/connector/c1.js";
-import { createTemporalConnector } from "../../src/app.js";
+import { createTemporalConnector } from "../../src/app/app.js";
 import { createLogger } from "../../src/logger.js";
 import { startServer } from "../../src/server/server.js";
-import { generateAccount } from "../../src/simulator/index.js";
+import { generateAccount } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

@@ -20,7 +20,7 @@ import {
 } from "../../src/connector/c1.js";
 import { encodePageToken } from "../../src/connector/page-token.js";
 import { RateLimitDescription_Status, RateLimiterService } from "../../src/gen/c1/ratelimit/v1/ratelimit_pb.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { expectCode } from "../helpers/grpc.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AccountManagerService, ResourceManagerService } from "../../src/connector/c1.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { outcome, provisioner } from "../helpers/provisioning.js";
 import { startStack, type Stack } from "../helpers/stack.js";

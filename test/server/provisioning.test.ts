@@ -5,7 +5,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { AccountManagerService, ResourceDeleterService, ResourceManagerService, Status_ResourceStatus, UserTraitSchema } from "../../src/connector/c1.js";
 import { AccountAccess_Role as Role, NamespaceAccess_Permission as Permission } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { AsyncOperation_State } from "../../src/gen/temporal/api/cloud/operation/v1/message_pb.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";
 import { startStack, type Stack } from "../helpers/stack.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerReflection as ServerReflectionV1, type ServerReflectionRequestSchema, type ServerReflectionResponse } from "../../src/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../src/gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { CONNECTOR_SERVICES } from "../../src/server/routes.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { bufCurl } from "../helpers/buf-curl.js";
 import { createTlsMaterial, type TlsMaterial } from "../helpers/certs.js";
 import { openBidiStream, type BidiStream } from "../helpers/grpc-streams.js";

@@ -6,7 +6,7 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccountManagerService, ConnectorService, GrantManagerService, ResourceManagerService, ResourcesService } from "../../src/connector/c1.js";
 import { PROTOCOL_REGISTRY } from "../../src/connector/protocol-registry.js";
-import { createDemoAccount, DEMO_IDS, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { createDemoAccount, DEMO_IDS, startSimulator, type Simulator } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { createMemoryStore, runSync, type ConnectorApi } from "../../src/sync/syncer.js";
 import { entitlementRef, ref } from "../helpers/provisioning.js";

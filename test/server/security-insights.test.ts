@@ -12,7 +12,7 @@ import {
 import { validateMessage } from "../../src/connector/validate.js";
 import { AccountAccess_Role as Role, type Access } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../../src/gen/temporal/api/cloud/resource/v1/message_pb.js";
-import { DEMO_IDS, generateAccount, type AccountData } from "../../src/simulator/index.js";
+import { DEMO_IDS, generateAccount, type AccountData } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type ConnectorApi, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 

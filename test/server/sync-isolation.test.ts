@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { NamespaceAccess_Permission as Permission, AccountAccess_Role as Role } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack } from "../helpers/stack.js";
 

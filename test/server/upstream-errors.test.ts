@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectorService, ResourcesService } from "../../src/connector/c1.js";
-import { DEMO_API_KEY } from "../../src/simulator/index.js";
+import { DEMO_API_KEY } from "../../src/simulator/temporal/index.js";
 import { expectCode, grpcError } from "../helpers/grpc.js";
 import { startStack, type Stack, type StackOptions } from "../helpers/stack.js";
 

@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AccountAccess_Role as Role, NamespaceAccess_Permission as Permission } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
-import { DEMO_IDS } from "../../src/simulator/index.js";
+import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";
 import { startStack, type Stack } from "../helpers/stack.js";

@@ -1,0 +1,258 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  CreateServiceAccountRequestSchema,
+  CreateServiceAccountResponseSchema,
+  DeleteServiceAccountRequestSchema,
+  DeleteServiceAccountResponseSchema,
+  GetServiceAccountRequestSchema,
+  GetServiceAccountResponseSchema,
+  GetServiceAccountsRequestSchema,
+  GetServiceAccountsResponseSchema,
+  SetServiceAccountNamespaceAccessRequestSchema,
+  SetServiceAccountNamespaceAccessResponseSchema,
+  UpdateServiceAccountRequestSchema,
+  UpdateServiceAccountResponseSchema,
+} from "../../gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
+import {
+  NamespaceAccess_Permission,
+  ServiceAccountSpecSchema,
+  type Access,
+  type ServiceAccount,
+  type ServiceAccountSpec,
+} from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
+import {
+  normalizeAccess,
+  permissionOf,
+  requireAccountAdmin,
+  requireNamespaceAdmin,
+  sameAccess,
+  validatePermission,
+} from "./access-policy.js";
+import { alreadyExists, invalidArgument } from "./api-error.js";
+import { submitNamespaceAccess } from "./namespace-access.js";
+import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { found, nothingToChange, parse, requireVersion, respond, type Caller, type Route } from "./route.js";
+import type { SimulatorStore } from "./simulator-store.js";
+
+function hasContent(access: Access | undefined): boolean {
+  if (access === undefined) return false;
+  const accountAccess = access.accountAccess;
+  return (
+    (accountAccess !== undefined && (accountAccess.role !== 0 || accountAccess.customRoles.length > 0)) ||
+    Object.keys(access.namespaceAccesses).length > 0
+  );
+}
+
+/**
+ * requireServiceAccountManager checks who may create, change or delete a service account:
+ * Global Admins and Owners for account-scoped ones, Namespace Admins of its namespace for
+ * namespace-scoped ones (docs/temporal-cloud-api.md, "Who may call what").
+ */
+function requireServiceAccountManager(store: SimulatorStore, caller: Caller, spec: ServiceAccountSpec): void {
+  const scoped = spec.namespaceScopedAccess;
+  if (scoped !== undefined) {
+    requireNamespaceAdmin(store, caller, scoped.namespace, "managing namespace-scoped service accounts");
+  } else {
+    requireAccountAdmin(store, caller, "managing account-scoped service accounts");
+  }
+}
+
+/**
+ * normalizeServiceAccountSpec validates a Create/UpdateServiceAccount spec
+ * (docs/temporal-cloud-api.md, "Refused mutations" and "Service accounts") and returns what the API
+ * stores: exactly one of access and namespaceScopedAccess, no custom roles on namespace-scoped
+ * accounts, an immutable scope and namespace, a name unique among service accounts.
+ */
+function normalizeServiceAccountSpec(
+  store: SimulatorStore,
+  caller: Caller,
+  spec: ServiceAccountSpec | undefined,
+  previous: ServiceAccount | undefined,
+): ServiceAccountSpec {
+  const name = spec?.name.trim() ?? "";
+  if (name === "" && previous === undefined) throw invalidArgument("spec.name is required");
+  const scoped = spec?.namespaceScopedAccess;
+  const access = spec?.access;
+  if (scoped !== undefined && (access?.accountAccess?.customRoles.length ?? 0) > 0) {
+    throw invalidArgument("custom roles cannot be assigned to namespace-scoped service accounts");
+  }
+  if ((scoped !== undefined) === hasContent(access)) {
+    throw invalidArgument("exactly one of spec.access and spec.namespaceScopedAccess must be set");
+  }
+  for (const other of store.serviceAccounts.values()) {
+    if (name !== "" && other.id !== previous?.id && other.spec?.name === name) {
+      // (inferred, docs/temporal-cloud-api.md, "Refused mutations") names are unique among active service accounts.
+      throw alreadyExists(`a service account named ${name} already exists`);
+    }
+  }
+  const previousScoped = previous?.spec?.namespaceScopedAccess;
+  if (previous !== undefined && (previousScoped !== undefined) !== (scoped !== undefined)) {
+    throw invalidArgument("a service account cannot switch between account scope and namespace scope");
+  }
+  if (scoped !== undefined) {
+    if (previousScoped !== undefined && previousScoped.namespace !== scoped.namespace) {
+      throw invalidArgument("the namespace of a namespace-scoped service account cannot be changed");
+    }
+    if (store.namespaces.get(scoped.namespace) === undefined) {
+      throw invalidArgument(`namespace not found: ${scoped.namespace}`);
+    }
+    const permission = permissionOf(scoped.access);
+    validatePermission(permission, "spec.namespaceScopedAccess.access");
+    if (permission === NamespaceAccess_Permission.UNSPECIFIED) {
+      throw invalidArgument("spec.namespaceScopedAccess.access.permission is required");
+    }
+    return create(ServiceAccountSpecSchema, {
+      name,
+      description: spec?.description ?? "",
+      namespaceScopedAccess: { namespace: scoped.namespace, access: { permission } },
+    });
+  }
+  return create(ServiceAccountSpecSchema, {
+    name,
+    description: spec?.description ?? "",
+    access: normalizeAccess(store, caller, access, previous?.spec?.access),
+  });
+}
+
+function sameServiceAccountSpec(a: ServiceAccountSpec, b: ServiceAccountSpec | undefined): boolean {
+  if (b === undefined || a.name !== b.name || a.description !== b.description) return false;
+  const scopedA = a.namespaceScopedAccess;
+  const scopedB = b.namespaceScopedAccess;
+  if (scopedA !== undefined || scopedB !== undefined) {
+    return (
+      scopedA?.namespace === scopedB?.namespace && permissionOf(scopedA?.access) === permissionOf(scopedB?.access)
+    );
+  }
+  return sameAccess(a.access, b.access);
+}
+
+/**
+ * serviceAccountRoutes are the service-account methods, including
+ * SetServiceAccountNamespaceAccess. The list's JSON key is the singular `serviceAccount`.
+ */
+export const serviceAccountRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/cloud/service-accounts",
+    name: "GetServiceAccounts",
+    cacheable: true,
+    handle(ctx) {
+      const request = parse(ctx, GetServiceAccountsRequestSchema);
+      const size = resolvePageSize(request.pageSize);
+      const after = decodePageToken("service-accounts", request.pageToken);
+      const page = ctx.store.serviceAccounts.page(after, size, (sa) => sa);
+      return respond(GetServiceAccountsResponseSchema, {
+        serviceAccount: page.rows,
+        nextPageToken: page.nextKey === undefined ? "" : encodePageToken("service-accounts", page.nextKey),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/cloud/service-accounts/{serviceAccountId}",
+    name: "GetServiceAccount",
+    handle(ctx) {
+      const request = parse(ctx, GetServiceAccountRequestSchema);
+      const id = request.serviceAccountId;
+      return respond(GetServiceAccountResponseSchema, {
+        serviceAccount: found(ctx.store.serviceAccounts.get(id), "service account", id),
+      });
+    },
+  },
+  {
+    method: "POST",
+    path: "/cloud/service-accounts",
+    name: "CreateServiceAccount",
+    handle(ctx) {
+      const { store, caller } = ctx;
+      const request = parse(ctx, CreateServiceAccountRequestSchema);
+      const record = ctx.operations.submit("CreateServiceAccount", CreateServiceAccountRequestSchema, request, () => {
+        const spec = normalizeServiceAccountSpec(store, caller, request.spec, undefined);
+        requireServiceAccountManager(store, caller, spec);
+        const id = store.newId();
+        return {
+          target: { kind: "serviceAccount", id, state: ResourceState.ACTIVATING, bumpVersion: false },
+          begin: () => store.addServiceAccount({ id, spec }),
+          apply: () => {},
+          discard: () => store.deleteServiceAccount(id),
+          extras: { serviceAccountId: id },
+        };
+      });
+      return respond(CreateServiceAccountResponseSchema, {
+        serviceAccountId: record.extras.serviceAccountId ?? "",
+        asyncOperation: record.operation,
+      });
+    },
+  },
+  {
+    method: "POST",
+    path: "/cloud/service-accounts/{serviceAccountId}",
+    name: "UpdateServiceAccount",
+    handle(ctx) {
+      const { store, caller } = ctx;
+      const request = parse(ctx, UpdateServiceAccountRequestSchema);
+      const record = ctx.operations.submit("UpdateServiceAccount", UpdateServiceAccountRequestSchema, request, () => {
+        const id = request.serviceAccountId;
+        const serviceAccount = found(store.serviceAccounts.get(id), "service account", id);
+        requireServiceAccountManager(store, caller, serviceAccount.spec ?? create(ServiceAccountSpecSchema));
+        requireVersion(serviceAccount, request.resourceVersion);
+        const spec = normalizeServiceAccountSpec(store, caller, request.spec, serviceAccount);
+        if (sameServiceAccountSpec(spec, serviceAccount.spec)) throw nothingToChange();
+        return {
+          target: { kind: "serviceAccount", id, state: ResourceState.UPDATING },
+          apply: () =>
+            store.updateServiceAccount(
+              id,
+              (current) => {
+                current.name = spec.name;
+                current.description = spec.description;
+                current.access = spec.access;
+                current.namespaceScopedAccess = spec.namespaceScopedAccess;
+              },
+              { bumpVersion: false },
+            ),
+        };
+      });
+      return respond(UpdateServiceAccountResponseSchema, { asyncOperation: record.operation });
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/cloud/service-accounts/{serviceAccountId}",
+    name: "DeleteServiceAccount",
+    handle(ctx) {
+      const { store, caller } = ctx;
+      const request = parse(ctx, DeleteServiceAccountRequestSchema);
+      const record = ctx.operations.submit("DeleteServiceAccount", DeleteServiceAccountRequestSchema, request, () => {
+        const id = request.serviceAccountId;
+        const serviceAccount = found(store.serviceAccounts.get(id), "service account", id);
+        requireServiceAccountManager(store, caller, serviceAccount.spec ?? create(ServiceAccountSpecSchema));
+        requireVersion(serviceAccount, request.resourceVersion);
+        return {
+          target: { kind: "serviceAccount", id, state: ResourceState.DELETING },
+          // Deleting a service account deletes its API keys (docs/temporal-cloud-api.md, "Service accounts").
+          apply: () => store.deleteServiceAccount(id),
+        };
+      });
+      return respond(DeleteServiceAccountResponseSchema, { asyncOperation: record.operation });
+    },
+  },
+  {
+    method: "POST",
+    path: "/cloud/namespaces/{namespace}/service-accounts/{serviceAccountId}/access",
+    name: "SetServiceAccountNamespaceAccess",
+    handle(ctx) {
+      const request = parse(ctx, SetServiceAccountNamespaceAccessRequestSchema);
+      const record = submitNamespaceAccess(
+        ctx,
+        "SetServiceAccountNamespaceAccess",
+        SetServiceAccountNamespaceAccessRequestSchema,
+        request,
+        "serviceAccount",
+        request.serviceAccountId,
+      );
+      return respond(SetServiceAccountNamespaceAccessResponseSchema, { asyncOperation: record.operation });
+    },
+  },
+];

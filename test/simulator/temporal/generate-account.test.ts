@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { toJson } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import {
+  AccountAccess_Role as Role,
+  ApiKeySchema,
+  CustomRoleSchema,
+  ServiceAccountSchema,
+  UserGroupSchema,
+  UserSchema,
+} from "../../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { NamespaceSchema } from "../../../src/gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import type { AccountData } from "../../../src/simulator/temporal/account-data.js";
+import { generateAccount } from "../../../src/simulator/temporal/generate-account.js";
+import { startSimulator } from "../../../src/simulator/temporal/simulator.js";
+import { createApi } from "./simulator-helper.js";
+
+const now = new Date("2026-01-15T12:00:00Z");
+
+function fingerprint(account: AccountData): string {
+  const hash = createHash("sha256");
+  for (const u of account.users) hash.update(JSON.stringify(toJson(UserSchema, u)));
+  for (const s of account.serviceAccounts) hash.update(JSON.stringify(toJson(ServiceAccountSchema, s)));
+  for (const g of account.groups) hash.update(JSON.stringify(toJson(UserGroupSchema, g)));
+  for (const n of account.namespaces) hash.update(JSON.stringify(toJson(NamespaceSchema, n)));
+  for (const r of account.customRoles) hash.update(JSON.stringify(toJson(CustomRoleSchema, r)));
+  for (const k of account.apiKeys) hash.update(JSON.stringify(toJson(ApiKeySchema, k)));
+  hash.update(JSON.stringify([...account.groupMembers], null, 0));
+  hash.update(JSON.stringify([...account.apiKeySecrets]));
+  return hash.digest("hex");
+}
+
+describe("generateAccount", () => {
+  const options = { users: 3000, serviceAccounts: 300, namespaces: 20, groups: 90, membersPerGroup: 20, customRoles: 10, apiKeys: 1500, seed: 1, now };
+
+  it("is deterministic for a seed and differs across seeds", () => {
+    expect(fingerprint(generateAccount(options))).toBe(fingerprint(generateAccount(options)));
+    expect(fingerprint(generateAccount({ ...options, seed: 2 }))).not.toBe(fingerprint(generateAccount(options)));
+  });
+
+  it("produces the requested counts and a realistic mix", () => {
+    const account = generateAccount(options);
+    expect(account.users).toHaveLength(3000);
+    expect(account.serviceAccounts).toHaveLength(300);
+    expect(account.namespaces.map((n) => n.namespace).slice(0, 2)).toEqual(["ns-0001.gen42", "ns-0002.gen42"]);
+    expect(account.groups).toHaveLength(90);
+    expect(account.customRoles).toHaveLength(10);
+    expect(account.apiKeys).toHaveLength(1500);
+    expect(new Set(account.users.map((u) => u.id)).size).toBe(3000);
+    expect(new Set(account.users.map((u) => u.spec?.email)).size).toBe(3000);
+
+    const roles = new Map<Role, number>();
+    for (const u of account.users) {
+      const role = u.spec?.access?.accountAccess?.role ?? Role.UNSPECIFIED;
+      roles.set(role, (roles.get(role) ?? 0) + 1);
+      if (role === Role.OWNER || role === Role.ADMIN) expect(u.spec?.access?.namespaceAccesses).toEqual({});
+    }
+    expect(roles.get(Role.OWNER)).toBe(1);
+    // ~2% drawn, then developers made admins until owners and admins exceed 5% (plantFindingCases).
+    const adminServiceAccounts = account.serviceAccounts.filter((s) => s.spec?.access?.accountAccess?.role === Role.ADMIN).length;
+    expect(1 + roles.get(Role.ADMIN)! + adminServiceAccounts).toBe(151);
+    expect(roles.get(Role.DEVELOPER)).toBeGreaterThan(1200);
+    expect(roles.get(Role.READ)).toBeGreaterThan(1200);
+    const invited = account.users.filter((u) => u.invitation !== undefined).length;
+    expect(invited).toBeGreaterThan(90);
+    expect(invited).toBeLessThan(230);
+    // A tenth of the invitations expired unaccepted (plantFindingCases).
+    const expiredInvitations = account.users.filter((u) => u.invitation?.expiredTime && Number(u.invitation.expiredTime.seconds) * 1000 < now.getTime()).length;
+    expect(expiredInvitations).toBe(Math.ceil(invited / 10));
+    const withCustomRoles = account.users.filter((u) => (u.spec?.access?.accountAccess?.customRoles.length ?? 0) > 0).length;
+    expect(withCustomRoles).toBeGreaterThan(200);
+    expect(withCustomRoles).toBeLessThan(420);
+
+    const scoped = account.serviceAccounts.filter((s) => s.spec?.namespaceScopedAccess !== undefined).length;
+    expect(scoped).toBeGreaterThan(30);
+    expect(scoped).toBeLessThan(90);
+    expect(account.groups.map((g) => g.spec?.groupType.case).slice(0, 3)).toEqual(["googleGroup", "scimGroup", "cloudGroup"]);
+    const members = [...account.groupMembers.values()].reduce((sum, ids) => sum + ids.length, 0);
+    expect(members / account.groups.length).toBeGreaterThan(15);
+    expect(members / account.groups.length).toBeLessThan(25);
+    for (const ids of account.groupMembers.values()) expect(new Set(ids).size).toBe(ids.length);
+    const expired = account.apiKeys.filter((k) => Number(k.spec?.expiryTime?.seconds) * 1000 < now.getTime()).length;
+    const disabled = account.apiKeys.filter((k) => k.spec?.disabled).length;
+    expect(expired).toBeGreaterThan(40);
+    expect(expired).toBeLessThan(120);
+    expect(disabled).toBeGreaterThan(40);
+    expect(disabled).toBeLessThan(120);
+  });
+
+  it("exposes a bearer key of the admin service account that the simulator accepts", async () => {
+    const account = generateAccount({ users: 50, seed: 3 });
+    const admin = account.serviceAccounts[0];
+    expect(admin?.id).toBe(account.adminServiceAccountId);
+    expect(admin?.spec?.access?.accountAccess?.role).toBe(Role.ADMIN);
+    const sim = await startSimulator({ account });
+    try {
+      expect(sim.store.bearerKeys()[0]).toBe(account.apiKey);
+      const reply = await createApi(sim.url, account.apiKey).get("/cloud/current-identity");
+      expect(reply.body.serviceAccount.id).toBe(account.adminServiceAccountId);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("builds 100,000 users quickly", () => {
+    const started = performance.now();
+    const account = generateAccount({ users: 100_000, serviceAccounts: 1000, namespaces: 200, groups: 300, membersPerGroup: 20, customRoles: 50, apiKeys: 5000, seed: 1, now });
+    expect(account.users).toHaveLength(100_000);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
