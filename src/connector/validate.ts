@@ -153,6 +153,7 @@ function checkScalar(rules: FieldRules, value: unknown, path: string, field: Des
     case "bytes": {
       const b = value as Uint8Array;
       if (r.value.ignoreEmpty && b.length === 0) return undefined;
+      if (r.value.len !== undefined && BigInt(b.length) !== BigInt(r.value.len)) return `${path} must be exactly ${r.value.len} bytes, got ${b.length}`;
       if (r.value.minLen !== undefined && b.length < r.value.minLen) return `${path} must be at least ${r.value.minLen} bytes, got ${b.length}`;
       if (r.value.maxLen !== undefined && b.length > r.value.maxLen) return `${path} must be at most ${r.value.maxLen} bytes, got ${b.length}`;
       return undefined;
