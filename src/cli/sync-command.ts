@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import type { TemporalConnector } from "../app/app.js";
 import type { Values } from "./config.js";
-import { runSync } from "../sync/syncer.js";
 import { C1zFormatError } from "../c1z/c1z-envelope.js";
 import { openC1z, type C1zReader } from "../c1z/c1z-reader.js";
 import { createC1zWriter, type C1zWriter } from "../c1z/c1z-writer.js";
+import { syncIntoC1z } from "../c1z/sync-into-c1z.js";
 import { CommandError } from "./command-error.js";
 import { describeError, serveInProcess, type Endpoint } from "./loopback.js";
 import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
@@ -80,8 +80,7 @@ async function runFullSync({ file, tempDir, keepSyncs, deps, signal }: RunOption
     let bytes: number;
     let elapsedSeconds: number;
     try {
-      await runSync({ api: endpoint.client, store, syncId: store.syncId, signal, onProgress: (event) => progress.phaseDone(event) });
-      ({ bytes } = await store.finish(signal));
+      ({ bytes } = await syncIntoC1z(store, { api: endpoint.client, signal, onProgress: (event) => progress.phaseDone(event) }));
     } finally {
       elapsedSeconds = progress.stop();
     }
