@@ -11,7 +11,9 @@ export interface MetricsOptions {
 
 /**
  * Metrics is the connector's Prometheus registry and the observers that fill it: the gRPC edge
- * (calls), the Temporal client (requests, retries, waits) and the protocol core (syncs).
+ * (calls), the Temporal client (requests, retries, waits), the protocol core (syncs) and service
+ * mode (tasks, heartbeats, uploads, tokens; the methods of src/service/observer.ts's
+ * ServiceObserver, which the CLI hands it: this room does not import service).
  */
 export interface Metrics extends CallObserver, TemporalObserver, SyncObserver {
   readonly registry: Registry;
@@ -19,7 +21,16 @@ export interface Metrics extends CallObserver, TemporalObserver, SyncObserver {
   apiKeyChanged(trigger: "file-changed" | "unauthenticated"): void;
   /** trackApiKey sets where the expiry gauge reads how long until the key expires (at every scrape). */
   trackApiKey(secondsLeft: () => number | undefined): void;
+  /** taskEnded counts a service-mode task by type (the proto's name) and outcome, and observes its duration. */
+  taskEnded(type: string, outcome: "success" | "error" | "cancelled" | "unfinished", seconds: number): void;
+  heartbeatSent(outcome: "ok" | "cancelled" | "error"): void;
+  assetUploaded(outcome: "ok" | "error", bytes: number): void;
+  tokenRequested(outcome: "issued" | "refused" | "error"): void;
+  syncUploaded(): void;
 }
+
+/** TASK_TYPES are the task type names a label may take; anything else counts as "other". */
+const TASK_TYPES = new Set(["none", "hello", "sync_full", "grant", "revoke", "create_account", "create_resource", "delete_resource", "rotate_credentials", "event_feed", "create_ticket_task", "list_ticket_schemas", "get_ticket", "bulk_create_tickets", "bulk_get_tickets", "action_list_schemas", "action_get_schema", "action_invoke", "action_status", "create_sync_diff", "compact_syncs", "list_event_feeds", "list_events", "issue_credential", "unknown"]);
 
 /** PREFIX starts the name of every metric of ours (the gRPC ones use grpc-prometheus' names). */
 const PREFIX = "temporalcloud_connector_";
@@ -119,6 +130,48 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
+  const tasks = new Counter({
+    name: `${PREFIX}service_tasks_total`,
+    help: "Service mode: ConductorOne tasks ended, by type and outcome (success, error, cancelled; unfinished: ended without FinishTask, as a sync whose first heartbeat failed).",
+    labelNames: ["type", "outcome"] as const,
+    registers,
+  });
+  const taskSeconds = new Histogram({
+    name: `${PREFIX}service_task_duration_seconds`,
+    help: "Service mode: time from a task's start to its FinishTask, by type.",
+    labelNames: ["type"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers,
+  });
+  const heartbeats = new Counter({
+    name: `${PREFIX}service_heartbeats_total`,
+    help: "Service mode: task heartbeats sent, by outcome (ok, cancelled: ConductorOne cancelled the task, error).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const uploads = new Counter({
+    name: `${PREFIX}service_uploads_total`,
+    help: "Service mode: sync uploads (UploadAsset) attempted, by outcome.",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const uploadBytes = new Counter({
+    name: `${PREFIX}service_upload_bytes_total`,
+    help: "Service mode: bytes of the syncs uploaded to ConductorOne.",
+    registers,
+  });
+  const tokenRequests = new Counter({
+    name: `${PREFIX}service_token_requests_total`,
+    help: "Service mode: access tokens asked of ConductorOne (the first and every renewal), by outcome (issued, refused, error).",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const lastSync = new Gauge({
+    name: `${PREFIX}service_last_successful_sync_timestamp_seconds`,
+    help: "Service mode: when the last sync task was uploaded (Unix time); absent until one was.",
+    registers,
+  });
+
   const syncs = new Map<string, { startedAt: number; counts: Record<SyncedObjectKind, number> }>();
 
   return {
@@ -162,6 +215,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     trackApiKey(secondsLeft) {
       apiKeySecondsLeft = secondsLeft;
+    },
+    taskEnded(type, outcome, seconds) {
+      const label = TASK_TYPES.has(type) ? type : "other";
+      tasks.inc({ type: label, outcome });
+      taskSeconds.observe({ type: label }, seconds);
+    },
+    heartbeatSent(outcome) {
+      heartbeats.inc({ outcome });
+    },
+    assetUploaded(outcome, bytes) {
+      uploads.inc({ outcome });
+      if (bytes > 0) uploadBytes.inc(bytes);
+    },
+    tokenRequested(outcome) {
+      tokenRequests.inc({ outcome });
+    },
+    syncUploaded() {
+      lastSync.setToCurrentTime();
     },
   };
 }
