@@ -10,9 +10,12 @@ const USAGE = `temporalcloud-connector: a baton (ConductorOne) connector for Tem
 Usage: temporalcloud-connector [command] [flags]
 
 Commands:
-  serve         Serve the connector over gRPC (the default command)
+  serve         Serve the connector over gRPC (the default command); with --client-id and
+                --client-secret, run in service mode: take tasks from ConductorOne instead
   demo          Start the Temporal Cloud simulator with a demo account and the connector against it
+                (--service-mode: also a ConductorOne simulator, and the connector in service mode)
   simulator     Start only the Temporal Cloud simulator
+  c1-simulator  Start only the ConductorOne simulator (token endpoint and BatonService, test CA)
   sync          Sync the account once into a .c1z file for the baton CLI (-f sync.c1z), or run one
                 provisioning action with what the file holds (--grant-entitlement, --revoke-grant, …)
   inspect       Summarise a .c1z file (counts per resource type), or dump it with --json
@@ -53,8 +56,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Promise<number>> = {
-  async serve(values) {
+  async serve(values, env) {
     const signal = stopSignal();
+    const { runServiceModeCommand, serviceModeAsked } = await import("./service-mode.js");
+    if (serviceModeAsked(values)) return runServiceModeCommand(values, env, signal);
     const { apiKeySourceOf, logger } = await import("./api-key-option.js");
     const secrets = new Set<string>();
     const log = logger(values, secrets);
@@ -74,7 +79,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     });
   },
 
-  async demo(values) {
+  async demo(values, env) {
     const signal = stopSignal();
     const { DEMO_API_KEY, startSimulator } = await import("../simulator/temporal/index.js");
     const { logger } = await import("./api-key-option.js");
@@ -87,6 +92,10 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
       ...auditOf(values),
     });
     const apiKey = values.users === undefined ? DEMO_API_KEY : simulator.store.bearerKeys()[0]!;
+    if (values["service-mode"]) {
+      const { runServiceModeDemo } = await import("./service-demo.js");
+      return runServiceModeDemo(values, env, signal, { simulator, apiKey }).finally(() => simulator.close());
+    }
     const service = await startService(values, { baseUrl: simulator.url, apiKey, allowInsecure: true }, log, metricsOf(values)).catch(async (err: unknown) => {
       await simulator.close();
       throw err;
@@ -117,6 +126,13 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
     // One JSON line on stdout, for scripts (the benchmark reads it); the key is the simulator's own.
     process.stdout.write(`${JSON.stringify({ url: simulator.url, apiKey: simulator.store.bearerKeys()[0] })}\n`);
     return untilSignal(signal, log, () => simulator.close());
+  },
+
+  async "c1-simulator"(values) {
+    const signal = stopSignal();
+    const { logger } = await import("./api-key-option.js");
+    const { runConductorOneSimulator } = await import("./service-demo.js");
+    return runConductorOneSimulator(values, logger(values, []), signal, untilSignal);
   },
 
   async sync(values, env) {
@@ -213,7 +229,7 @@ function stopSignal(): Promise<NodeJS.Signals> {
 }
 
 /** untilSignal waits for the stop signal, stops gracefully and resolves to the exit code. */
-async function untilSignal(signal: Promise<NodeJS.Signals>, log: Logger, stop: () => Promise<void>): Promise<number> {
+export async function untilSignal(signal: Promise<NodeJS.Signals>, log: Logger, stop: () => Promise<void>): Promise<number> {
   log.info({ signal: await signal }, "shutting down");
   try {
     await stop();

@@ -7,7 +7,7 @@
 import { DEFAULT_API_VERSION } from "../temporal/api-version.js";
 
 /** Command is a subcommand of the CLI. */
-export type Command = "serve" | "demo" | "simulator" | "sync" | "inspect" | "events" | "report" | "health" | "capabilities" | "config";
+export type Command = "serve" | "demo" | "simulator" | "c1-simulator" | "sync" | "inspect" | "events" | "report" | "health" | "capabilities" | "config";
 
 type FieldType = "string" | "boolean" | "number" | "duration";
 
@@ -29,7 +29,7 @@ const CONNECTOR: readonly Command[] = ["serve", "demo", "sync", "report"];
 const PROVISIONING: readonly Command[] = ["serve", "demo", "sync"];
 /** UPSTREAM: commands that reach a configured Temporal Cloud account (report only with --live). */
 const UPSTREAM: readonly Command[] = ["serve", "sync", "events", "report"];
-const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "sync", "events", "report"];
+const LOGGING: readonly Command[] = ["serve", "demo", "simulator", "c1-simulator", "sync", "events", "report"];
 const DATASET: readonly Command[] = ["demo", "simulator"];
 const ONE_SHOT: readonly Command[] = ["sync"];
 
@@ -45,7 +45,7 @@ export const FIELDS: readonly Field[] = [
   { name: "operation-timeout", type: "duration", default: "10m", commands: PROVISIONING, description: "How long provisioning waits for a Temporal Cloud async operation." },
   { name: "provisioning", short: "p", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow grant, revoke, account creation and deletion." },
   { name: "default-account-role", type: "string", default: "read", choices: ["read", "developer", "admin"], commands: PROVISIONING, description: "Account role given to accounts the connector creates." },
-  { name: "listen", type: "string", default: "127.0.0.1:50051", commands: ["serve", "demo", "simulator"], description: "Address to serve on (HOST:PORT; port 0 picks a free one). For simulator: the simulator's address." },
+  { name: "listen", type: "string", default: "127.0.0.1:50051", commands: ["serve", "demo", "simulator", "c1-simulator"], description: "Address to serve on (HOST:PORT; port 0 picks a free one). For simulator and c1-simulator: the simulator's address (a free port on 127.0.0.1 when left at the default)." },
   { name: "tls-cert", type: "string", commands: ["serve", "demo"], description: "PEM certificate (chain) to serve TLS with." },
   { name: "tls-key", type: "string", commands: ["serve", "demo"], description: "PEM private key of --tls-cert (RSA, ECDSA or Ed25519)." },
   { name: "tls-client-ca", type: "string", commands: ["serve", "demo"], description: "PEM CA bundle: require client certificates signed by it (mutual TLS)." },
@@ -80,6 +80,16 @@ export const FIELDS: readonly Field[] = [
   { name: "create-account-resource-type", type: "string", commands: ONE_SHOT, description: "One-shot account creation: the resource type of the account (default: the connector's account type, user)." },
   { name: "delete-resource", type: "string", commands: ONE_SHOT, description: "One-shot deletion: the resource id (from --file) to delete; no sync is run." },
   { name: "delete-resource-type", type: "string", commands: ONE_SHOT, description: "One-shot deletion: the resource's type." },
+  // Service mode (src/service, src/cli/service-mode.ts): with a ConductorOne client credential the
+  // connector dials ConductorOne and takes tasks instead of serving gRPC; and its simulator.
+  { name: "client-id", type: "string", commands: ["serve"], description: "Service mode: the ConductorOne client id (<name>@<host>/<path>). With --client-secret, the connector connects to ConductorOne and runs the tasks it hands out (syncs, grants, revokes…) instead of serving gRPC." },
+  { name: "client-secret", type: "string", secret: true, commands: ["serve"], description: "Service mode: the ConductorOne client secret (secret-token:…), shown once when the credential is created. Prefer BATON_CLIENT_SECRET over the command line." },
+  { name: "task-concurrency", type: "number", default: 3, commands: ["serve"], description: "Service mode: most tasks run at once (1-100)." },
+  { name: "service-mode", type: "boolean", default: false, commands: ["demo"], description: "Demo: also start a ConductorOne simulator, run the connector in service mode against it and hand it a few tasks (hello, sync, event feed, grant, an unsupported one)." },
+  { name: "ca-file", type: "string", commands: ["c1-simulator"], description: "ConductorOne simulator: write the PEM of its test CA here (default: a new temporary file); point NODE_EXTRA_CA_CERTS (or Go's SSL_CERT_FILE) at it." },
+  { name: "next-poll", type: "duration", default: "1s", commands: ["c1-simulator"], description: "ConductorOne simulator: next_poll of its GetTask answers." },
+  { name: "next-heartbeat", type: "duration", default: "5s", commands: ["c1-simulator"], description: "ConductorOne simulator: next_heartbeat of its GetTask and Heartbeat answers." },
+  { name: "token-lifetime", type: "duration", default: "1h", commands: ["c1-simulator"], description: "ConductorOne simulator: lifetime (expires_in) of the access tokens it issues." },
   { name: "log-level", type: "string", default: "info", choices: ["debug", "info", "warn", "error"], commands: LOGGING, description: "Log level." },
   { name: "log-format", type: "string", default: "json", choices: ["json", "console"], commands: LOGGING, description: "Log format: JSON lines or human-readable console output." },
   { name: "users", type: "number", commands: DATASET, description: "Serve a generated account with this many users instead of the demo account." },
@@ -103,7 +113,7 @@ export type Values = Record<string, string | boolean | number>;
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
 
-const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "sync", "inspect", "events", "report", "health", "capabilities", "config"];
+const COMMANDS: readonly Command[] = ["serve", "demo", "simulator", "c1-simulator", "sync", "inspect", "events", "report", "health", "capabilities", "config"];
 
 /** envName is the conventional BATON_* variable of a flag: upper-cased, '-' → '_'. */
 export function envName(field: Field): string {

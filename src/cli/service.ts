@@ -76,7 +76,7 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
 }
 
 /** listen starts a listener on a flag's HOST:PORT; an address that cannot be bound is a CommandError naming the flag. */
-async function listen<T>(flag: string, address: string, start: (host: string, port: number) => Promise<T>): Promise<T> {
+export async function listen<T>(flag: string, address: string, start: (host: string, port: number) => Promise<T>): Promise<T> {
   const [host, port] = hostPort(address, undefined, flag);
   try {
     return await start(host, port);
