@@ -1,19 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Logger } from "pino";
-import { startMetricsServer } from "../metrics/metrics-server.js";
-import { createHealthState } from "../server/health.js";
-import { startHealthServer } from "../server/health-server.js";
-import { createBatonClient, pemCertificates } from "../service/baton-client.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { ApiKeySource } from "../temporal/api-key-source.js";
 import { CredentialsError, parseClientCredentials, type ClientCredentials } from "../service/client-credentials.js";
-import { hostIdOf, osInfo } from "../service/hello.js";
-import { runServiceMode, ServiceModeError } from "../service/service-mode.js";
-import { createTokenSource } from "../service/token-source.js";
 import { apiKeySourceOf, logger } from "./api-key-option.js";
 import { CommandError } from "./command-error.js";
 import type { Values } from "./config.js";
-import { serveInProcess, type Endpoint } from "./loopback.js";
-import { connectorOf, listen, metricsOf, type Upstream } from "./service.js";
+import type { Upstream } from "./service.js";
+
+// Light to load: the flags, the credentials and the first token are checked before the
+// connector's modules load, so that a wrong secret or an unreachable host is told at once.
 
 /** ServiceModeSetup is what the demo hands service mode instead of what an operator configures. */
 export interface ServiceModeSetup {
@@ -53,53 +50,92 @@ export async function runServiceModeCommand(values: Values, env: NodeJS.ProcessE
     throw new CommandError(`--task-concurrency must be a whole number from 1 to 100, got ${taskConcurrency}`, 2);
   }
   const c1Host = setup.c1Host ?? (env.BATON_C1_API_HOST || credentials.host);
+  const ca = trustedCasOf(env, setup.trustedCa);
   const secrets = new Set<string>([...credentials.secrets, ...(setup.secrets ?? [])]);
   const log = logger(values, secrets);
-  const metrics = metricsOf(values);
+  const metrics = values["metrics-listen"] ? (await import("../metrics/metrics.js")).createMetrics() : undefined;
   const upstream = setup.upstream ?? { baseUrl: values["base-url"] as string, apiKey: apiKeySourceOf(values, log, secrets, (trigger) => metrics?.apiKeyChanged(trigger)), allowInsecure: values["allow-insecure"] as boolean };
+  const closers: (() => Promise<void> | void)[] = [];
+  if (!setup.upstream && typeof upstream.apiKey !== "string") closers.push(() => (upstream.apiKey as ApiKeySource).close());
+  try {
+    return await serviceMode({ values, env, signal, setup, credentials, taskConcurrency, c1Host, ca, secrets, log, metrics, upstream, closers });
+  } finally {
+    for (const close of closers.reverse()) await close();
+  }
+}
+
+/** serviceMode is runServiceModeCommand once the settings are read: the first token, then the connector and the task loop. */
+async function serviceMode(s: {
+  values: Values;
+  env: NodeJS.ProcessEnv;
+  signal: Promise<NodeJS.Signals>;
+  setup: ServiceModeSetup;
+  credentials: ClientCredentials;
+  taskConcurrency: number;
+  c1Host: string;
+  ca: string[] | undefined;
+  secrets: Set<string>;
+  log: Logger;
+  metrics: Metrics | undefined;
+  upstream: Upstream;
+  closers: (() => Promise<void> | void)[];
+}): Promise<number> {
+  const { values, env, setup, credentials, log, metrics, closers } = s;
   const stop = new AbortController();
-  void signal.then((received) => {
+  void s.signal.then((received) => {
     log.info({ signal: received }, "shutting down: no new tasks");
     stop.abort();
   });
-
-  const closers: (() => Promise<void> | void)[] = [];
-  const addresses: Record<string, string> = {};
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close();
-  };
+  const { createTokenSource, TokenRefusedError, TokenRequestError } = await import("../service/token-source.js");
+  const tokens = createTokenSource({ credentials, host: s.c1Host, ca: s.ca, onToken: (token) => s.secrets.add(token), onRequested: (outcome) => metrics?.tokenRequested(outcome) });
+  closers.push(() => tokens.close());
   try {
-    const app = connectorOf(values, upstream, log, metrics);
-    closers.push(() => app.close());
-    if (metrics) {
-      metrics.trackApiKey(() => app.apiKeySecondsLeft());
-      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
-      closers.push(() => endpoint.close());
-      addresses.metrics = `${endpoint.host}:${endpoint.port}`;
-    }
-    const health = createHealthState();
-    const healthListen = values["health-listen"] as string | undefined;
-    if (healthListen) {
-      const server = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health, host, port }));
-      closers.push(() => server.close());
-      addresses.health = `${server.host}:${server.port}`;
-    }
-    const loopback: Endpoint = await serveInProcess(app, log);
-    closers.push(() => loopback.close());
+    await tokens.token();
+  } catch (err) {
+    if (err instanceof TokenRefusedError) throw new CommandError(err.message);
+    if (err instanceof TokenRequestError) throw new CommandError(`${err.message} (the host comes from --client-id, or BATON_C1_API_HOST; its certificate must be trusted by Node.js' roots or NODE_EXTRA_CA_CERTS)`);
+    throw err;
+  }
 
-    const ca = trustedCasOf(env, setup.trustedCa);
-    const tokens = createTokenSource({ credentials, host: c1Host, ca, onToken: (token) => secrets.add(token), onRequested: (outcome) => metrics?.tokenRequested(outcome) });
-    closers.push(() => tokens.close());
-    const baton = createBatonClient({ address: grpcAddressOf(c1Host), tokens, ca, userAgent: `${credentials.clientName} temporalcloud-connector/${packageVersion()}` });
-    closers.push(() => baton.close());
+  const [{ connectorOf, listen }, { startMetricsServer }, { createHealthState }, { startHealthServer }, { createBatonClient }, { hostIdOf, osInfo }, { runServiceMode, ServiceModeError }, { serveInProcess }] = await Promise.all([
+    import("./service.js"),
+    import("../metrics/metrics-server.js"),
+    import("../server/health.js"),
+    import("../server/health-server.js"),
+    import("../service/baton-client.js"),
+    import("../service/hello.js"),
+    import("../service/service-mode.js"),
+    import("./loopback.js"),
+  ]);
+  const addresses: Record<string, string> = {};
+  const app = connectorOf(values, s.upstream, log, metrics);
+  closers.push(() => app.close());
+  if (metrics) {
+    metrics.trackApiKey(() => app.apiKeySecondsLeft());
+    const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
+    closers.push(() => endpoint.close());
+    addresses.metrics = `${endpoint.host}:${endpoint.port}`;
+  }
+  const health = createHealthState();
+  const healthListen = values["health-listen"] as string | undefined;
+  if (healthListen) {
+    const server = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health, host, port }));
+    closers.push(() => server.close());
+    addresses.health = `${server.host}:${server.port}`;
+  }
+  const loopback = await serveInProcess(app, log);
+  closers.push(() => loopback.close());
+  const baton = createBatonClient({ address: grpcAddressOf(s.c1Host), tokens, ca: s.ca, userAgent: `${credentials.clientName} temporalcloud-connector/${packageVersion()}` });
+  closers.push(() => baton.close());
 
-    const hostId = hostIdOf(env);
-    log.info({ conductorOne: c1Host, hostId, provisioning: app.connector.provisioning, taskConcurrency, ...addresses }, "service mode: connecting to ConductorOne");
+  const hostId = hostIdOf(env);
+  log.info({ conductorOne: s.c1Host, hostId, provisioning: app.connector.provisioning, taskConcurrency: s.taskConcurrency, ...addresses }, "service mode: connecting to ConductorOne");
+  try {
     await runServiceMode({
       api: loopback.client,
       baton,
       hello: { hostId, buildInfo: { langVersion: `node${process.versions.node}`, package: "temporalcloud-connector", packageVersion: packageVersion() }, osInfo: osInfo() },
-      taskConcurrency,
+      taskConcurrency: s.taskConcurrency,
       drainTimeoutMs: values["drain-timeout"] as number,
       tempDir: env.BATON_TMPDIR || undefined,
       stop: stop.signal,
@@ -115,9 +151,6 @@ export async function runServiceModeCommand(values: Values, env: NodeJS.ProcessE
   } catch (err) {
     if (err instanceof ServiceModeError) throw new CommandError(err.message);
     throw err;
-  } finally {
-    await closeAll();
-    if (!setup.upstream && typeof upstream.apiKey !== "string") upstream.apiKey.close();
   }
 }
 
@@ -139,6 +172,11 @@ function trustedCasOf(env: NodeJS.ProcessEnv, extra: string | undefined): string
   }
   if (extra) pems.push(...pemCertificates(extra));
   return pems.length > 0 ? [...rootCertificates, ...pems] : undefined;
+}
+
+/** pemCertificates splits a PEM bundle into its certificates. */
+function pemCertificates(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 /** credentialsOf checks --client-id and --client-secret: both given, each in ConductorOne's format. */

@@ -137,8 +137,3 @@ export function createBatonClient(options: BatonClientOptions): BatonClient {
     close: () => client.close(),
   };
 }
-
-/** pemCertificates splits a PEM bundle into its certificates (for the ca options above). */
-export function pemCertificates(bundle: string): string[] {
-  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-}

@@ -59,7 +59,7 @@ export function parseClientCredentials(clientId: string, clientSecret: string): 
     throw new CredentialsError("--client-secret", "is not a ConductorOne client secret: its key is not a JSON Web Key");
   }
   if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519") {
-    throw new CredentialsError("--client-secret", `holds a ${describeKey(jwk)} key; ConductorOne client secrets hold an Ed25519 private key`);
+    throw new CredentialsError("--client-secret", `holds a key of type ${describeKey(jwk)}; ConductorOne client secrets hold an Ed25519 private key`);
   }
   if (typeof jwk.d !== "string") throw new CredentialsError("--client-secret", "holds only a public key; ConductorOne client secrets hold the Ed25519 private key");
   let key: KeyObject;

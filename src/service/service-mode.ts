@@ -157,13 +157,14 @@ export async function runServiceMode(options: ServiceModeOptions): Promise<void>
     if (fatal) tasksAbort.abort();
     else {
       log.info({ tasks: running.size, drainTimeoutSeconds: options.drainTimeoutMs / 1000 }, "stopping: waiting for running tasks");
-      const drained = await Promise.race([Promise.all(running).then(() => true), sleep(options.drainTimeoutMs, false)]);
+      // Unreferenced timers: once the tasks are done, nothing waits for them to fire.
+      const drained = await Promise.race([Promise.all(running).then(() => true), sleep(options.drainTimeoutMs, false, { ref: false })]);
       if (!drained) {
         log.warn({ tasks: running.size }, "stopping: drain timeout reached, cancelling running tasks");
         tasksAbort.abort();
       }
     }
-    await Promise.race([Promise.all(running), sleep(CANCEL_GRACE_MS)]);
+    await Promise.race([Promise.all(running), sleep(CANCEL_GRACE_MS, undefined, { ref: false })]);
   }
   if (fatal) throw fatal;
 }

@@ -12,7 +12,7 @@ const IMAGE_UID = Number(/^USER (\d+):/m.exec(readFileSync(join(ROOT, "Dockerfil
 
 // Only what these manifests use is modelled; the test fails on anything else rather than guess.
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: any };
-type Container = { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[]; ports?: { name?: string; containerPort: number }[]; [k: string]: any };
+type Container = { name: string; image: string; args?: string[]; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]; ports?: { name?: string; containerPort: number }[]; [k: string]: any };
 
 /**
  * load reads a kustomization the way `kustomize build` would for the features these use: its
@@ -56,8 +56,8 @@ function fileIn(pod: any, container: Container, path: string): { secret: string;
 }
 
 describe("Kubernetes manifests", () => {
-  it("has the sidecar base and the separate-pod mutual TLS variant", () => {
-    expect(variants.sort()).toEqual(["separate-pod-mtls", "sidecar"]);
+  it("has the sidecar base, the separate-pod mutual TLS variant and the service-mode variant", () => {
+    expect(variants.sort()).toEqual(["separate-pod-mtls", "service-mode", "sidecar"]);
   });
 
   for (const variant of variants) {
@@ -68,7 +68,8 @@ describe("Kubernetes manifests", () => {
       const pod = connectorPod.spec;
       const connector: Container = pod.containers.find((c: Container) => c.name === "connector");
       // The real flag parser: a misspelt flag or a bad value fails here as it would in the pod.
-      const parsed = parseArgs(connector.args ?? [], Object.fromEntries((connector.env ?? []).map((e) => [e.name, e.value])));
+      // Variables from a Secret stand in as placeholders: the parser sees that they are set.
+      const parsed = parseArgs(connector.args ?? [], Object.fromEntries((connector.env ?? []).map((e) => [e.name, e.value ?? (e.valueFrom ? "from-a-secret" : undefined)])));
       if (!parsed.ok) throw new Error(parsed.error);
       const values: Values = parsed.values;
       const listen = hostPort(values.listen as string);
@@ -96,7 +97,8 @@ describe("Kubernetes manifests", () => {
 
       it("reads the API key from a whole mounted Secret, at the path --api-key-file names", () => {
         expect(values["api-key"]).toBeUndefined();
-        expect(fileIn(pod, connector, values["api-key-file"] as string)).toEqual({ secret: "temporalcloud-api-key", key: "api-key" });
+        const secret = variant === "service-mode" ? "temporalcloud-connector-credentials" : "temporalcloud-api-key";
+        expect(fileIn(pod, connector, values["api-key-file"] as string)).toEqual({ secret, key: "api-key" });
       });
 
       it("gives in-flight calls their drain timeout before the kubelet kills the pod", () => {
@@ -123,7 +125,20 @@ describe("Kubernetes manifests", () => {
         expect(connector.resources).toEqual({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } });
       });
 
-      if (variant === "sidecar") {
+      if (variant === "service-mode") {
+        it("runs in service mode with the client credential from the same Secret, and opens no gRPC port", () => {
+          const fromSecret = (name: string) => connector.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+          expect(fromSecret("BATON_CLIENT_ID")).toEqual({ name: "temporalcloud-connector-credentials", key: "client-id" });
+          expect(fromSecret("BATON_CLIENT_SECRET")).toEqual({ name: "temporalcloud-connector-credentials", key: "client-secret" });
+          expect(values["client-secret"]).toBe("from-a-secret");
+          // Not even an ignored --listen: in service mode the connector serves only the health and metrics ports.
+          expect((connector.args ?? []).some((arg) => arg.startsWith("--listen"))).toBe(false);
+          expect(connector.ports?.map((p) => p.containerPort).sort()).toEqual([health!.port, hostPort(values["metrics-listen"] as string).port].sort());
+          expect(manifests.map((m) => m.kind)).toEqual(["Deployment"]);
+          // The sync's c1z is written to BATON_TMPDIR, the writable emptyDir.
+          expect(connector.env?.find((e) => e.name === "BATON_TMPDIR")?.value).toBe("/tmp");
+        });
+      } else if (variant === "sidecar") {
         it("serves the agent in its pod on loopback, with no Service", () => {
           expect(listen.host).toBe("127.0.0.1");
           expect(tls).toBe(false);

@@ -1,0 +1,68 @@
+import { rootCertificates } from "node:tls";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openC1z } from "../../src/c1z/c1z-reader.js";
+import { createLogger } from "../../src/logger.js";
+import { createBatonClient, type BatonClient } from "../../src/service/baton-client.js";
+import { parseClientCredentials } from "../../src/service/client-credentials.js";
+import { heartbeatIntervalMs, runSyncTask } from "../../src/service/sync-task.js";
+import { createTokenSource, type TokenSource } from "../../src/service/token-source.js";
+import { startConductorOneSimulator, type ConductorOneSimulator } from "../../src/simulator/conductorone/index.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+/**
+ * The sync task in process, against real servers (the connector on a loopback port, the
+ * ConductorOne simulator over TLS): its upload in small chunks, so that the chunking shows on
+ * the demo account, arrives whole and checksummed.
+ */
+describe("sync task: upload", () => {
+  let stack: Stack;
+  let c1: ConductorOneSimulator;
+  let tokens: TokenSource;
+  let baton: BatonClient;
+  let dir: string;
+  const log = createLogger({ level: "silent", format: "json" });
+  beforeAll(async () => {
+    stack = await startStack();
+    c1 = await startConductorOneSimulator();
+    const ca = [...rootCertificates, c1.caPem];
+    tokens = createTokenSource({ credentials: parseClientCredentials(c1.client.clientId, c1.client.clientSecret), host: c1.address, ca });
+    baton = createBatonClient({ address: c1.address, tokens, ca, userAgent: "test" });
+    dir = mkdtempSync(join(tmpdir(), "sync-upload-"));
+  });
+  afterAll(async () => {
+    baton?.close();
+    await tokens?.close();
+    await c1?.close();
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sends metadata, fixed-size chunks and the SHA-256 of the whole file, which is the sync's c1z", async () => {
+    const id = c1.addTask({ taskType: { case: "syncFull", value: {} } });
+    const task = c1.tasks.get(id)!.task;
+    if (task.taskType.case !== "syncFull") throw new Error("not a sync");
+    const outcome = await runSyncTask({ task, sync: task.taskType.value, api: stack.client, baton, hostId: "in-process", signal: new AbortController().signal, log, chunkBytes: 4096, tempDir: dir });
+    expect(outcome).toMatchObject({ kind: "success", summary: { chunks: expect.any(Number) } });
+    const [upload] = c1.tasks.get(id)!.uploads;
+    expect(upload).toMatchObject({ taskId: id, hostId: "in-process", accepted: true, checksumOk: true });
+    const sizes = upload!.chunkSizes;
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(sizes.slice(0, -1).every((size) => size === 4096)).toBe(true);
+    expect(sizes.at(-1)).toBeGreaterThan(0);
+    expect(sizes.at(-1)).toBeLessThanOrEqual(4096);
+    const file = join(dir, "upload.c1z");
+    writeFileSync(file, upload!.data);
+    const reader = await openC1z(file);
+    expect(reader.sync?.syncType).toBe("full");
+    expect([...reader.resources()].length).toBe((outcome as { summary: { resources: number } }).summary.resources);
+    await reader.close();
+  });
+
+  it("clamps next_heartbeat to [1 s, 5 min], 0 meaning 30 s", () => {
+    expect([undefined, durationFromMs(0), durationFromMs(10), durationFromMs(2500), durationFromMs(3_600_000)].map(heartbeatIntervalMs)).toEqual([30_000, 30_000, 1000, 2500, 300_000]);
+  });
+});
