@@ -153,6 +153,33 @@ export async function startConnectorProcess(baseUrl: string, apiKey: string, ext
   return { child, address: value };
 }
 
+/**
+ * startServiceModeProcess runs the connector in service mode (`serve` with a ConductorOne client
+ * credential in BATON_CLIENT_ID/BATON_CLIENT_SECRET, the simulator's CA in NODE_EXTRA_CA_CERTS) and
+ * resolves once it said hello to ConductorOne.
+ */
+export async function startServiceModeProcess(
+  baseUrl: string,
+  apiKey: string,
+  c1: { address: string; caFile: string; clientId: string; clientSecret: string },
+  extraArgs: string[],
+  nodeArgs: string[],
+): Promise<{ child: Child }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("BATON_")) env[key] = value;
+  Object.assign(env, { BATON_API_KEY: apiKey, BATON_CLIENT_ID: c1.clientId, BATON_CLIENT_SECRET: c1.clientSecret, BATON_C1_API_HOST: c1.address, NODE_EXTRA_CA_CERTS: c1.caFile, BATON_HOST_ID: "bench" });
+  const { child } = await start("the connector (service mode)", ["serve", "--base-url", baseUrl, "--allow-insecure", "--log-level", "info", ...extraArgs], {
+    env,
+    nodeArgs,
+    timeoutMs: 60_000,
+    ready(line, stream) {
+      const json = stream === "stderr" ? parseJson(line) : undefined;
+      return json?.msg === "connected to ConductorOne, waiting for tasks" ? true : undefined;
+    },
+  });
+  return { child };
+}
+
 /** rssBytes reads a process's current resident set (VmRSS); undefined where there is none. */
 export function rssBytes(pid: number): number | undefined {
   return statusBytes(pid, "VmRSS");

@@ -10,6 +10,7 @@
  *   npm run bench -- --resource-types user,group   sync only these types (like --sync-resource-types)
  *   npm run bench -- --json                machine-readable results on stdout
  *   npm run bench -- --node-args "--max-old-space-size=200"   extra node flags for the connector
+ *   npm run bench -- --service-mode        only the service-mode sync (at 10,000 users unless --sizes)
  *
  * Per scenario it starts two child processes from dist/: the simulator (`simulator --users N …
  * --latency 20ms`) and the connector (`serve --rate-limit 80`, key in BATON_API_KEY), drives one
@@ -20,7 +21,17 @@
  * varies by ±10% from run to run: scenarios are run several times, each with fresh processes, and
  * judged on the median wall time and the worst requests, RSS and response size (every run's wall
  * time is printed).
+ *
+ * The service-mode scenario (run at 10,000 users, with the others or alone with --service-mode)
+ * measures what a ConductorOne customer's connector does for a sync task: the connector process in
+ * service mode (`serve` with a client credential) against the same simulator and an in-process
+ * ConductorOne simulator; from the task's hand-out to its FinishTask it runs our syncer through its
+ * loopback gRPC server into a c1z and uploads it. Reported: wall time, the process's peak RSS and
+ * CPU, the upload; no target (the whole sync and its c1z live in that one process, as in `sync -f`).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fastPathsFromEnv, useFastPaths } from "../src/codec/fast-paths.js";
 import { STATS_PATH, type SimulatorStatsJson } from "../src/simulator/temporal/index.js";
@@ -38,7 +49,8 @@ import {
   type Floor,
 } from "./account-model.js";
 import { drive, type DriveResult } from "./driver.js";
-import { cpuSeconds, peakRssBytes, rssBytes, startConnectorProcess, startSimulatorProcess, warmSimulator } from "./processes.js";
+import { cpuSeconds, peakRssBytes, rssBytes, startConnectorProcess, startServiceModeProcess, startSimulatorProcess, warmSimulator } from "./processes.js";
+import { startConductorOneSimulator } from "../src/simulator/conductorone/index.js";
 
 /** The issue-6 conditions. */
 const LATENCY_MS = 20;
@@ -65,6 +77,8 @@ interface Options {
   json: boolean;
   resourceTypes?: string[];
   nodeArgs: string[];
+  /** "also": the service-mode scenario at 10,000 users besides the others; "only": nothing else. */
+  serviceMode: "also" | "only";
 }
 
 type Kind = "full" | "official-subset" | "custom";
@@ -120,11 +134,12 @@ interface Measured {
 }
 
 function usage(): string {
-  return "usage: npm run bench -- [--quick] [--sizes 1000,10000,100000] [--runs N] [--workers N] [--resource-types t1,t2] [--json] [--node-args \"<node flags>\"]";
+  return "usage: npm run bench -- [--quick] [--sizes 1000,10000,100000] [--runs N] [--workers N] [--resource-types t1,t2] [--service-mode] [--json] [--node-args \"<node flags>\"]";
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1_000, 10_000, 100_000], workers: 1, json: false, nodeArgs: [] };
+  const options: Options = { sizes: [1_000, 10_000, 100_000], workers: 1, json: false, nodeArgs: [], serviceMode: "also" };
+  let sizesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -137,7 +152,11 @@ function parseOptions(argv: string[]): Options {
       case "--quick":
         options.sizes = [10_000];
         break;
+      case "--service-mode":
+        options.serviceMode = "only";
+        break;
       case "--sizes":
+        sizesGiven = true;
         options.sizes = value().split(",").map((s) => {
           const n = Number(s.trim());
           if (!Number.isInteger(n) || n < 1) throw new UsageError(`--sizes: "${s}" is not a positive integer`);
@@ -175,6 +194,7 @@ function parseOptions(argv: string[]): Options {
         throw new UsageError(`unknown argument "${arg}"`);
     }
   }
+  if (options.serviceMode === "only" && !sizesGiven) options.sizes = [10_000];
   return options;
 }
 
@@ -386,6 +406,94 @@ function judge(s: Scenario, m: Measured): Measured {
   return m;
 }
 
+// ---- service mode -------------------------------------------------------------------------------
+
+interface ServiceMeasured {
+  scenario: string;
+  size: AccountSize;
+  /** The median of the runs' times from the task's hand-out to its FinishTask. */
+  wallMs: number;
+  runWallsMs: number[];
+  /** The worst run's peak RSS of the connector process (VmHWM). */
+  peakRssBytes: number | undefined;
+  cpuSeconds: number | undefined;
+  upstreamRequests: number;
+  uploadBytes: number;
+  uploadChunks: number;
+  heartbeats: number;
+}
+
+/**
+ * runServiceMode measures one service-mode sync task: fresh Temporal Cloud simulator and
+ * connector processes, an in-process ConductorOne simulator; from the task's queuing to its
+ * FinishTask (next_poll 50 ms).
+ */
+async function runServiceMode(size: AccountSize, options: Options, log: (line: string) => void): Promise<ServiceMeasured> {
+  const name = `service-mode sync @ ${int(size.users)} users`;
+  log(`${name}: starting the simulators (${int(size.users)} users)…`);
+  const sim = await startSimulatorProcess(simulatorFlags(size), LATENCY_MS);
+  const c1 = await startConductorOneSimulator({ settings: { nextPollMs: 50, nextHeartbeatMs: 5_000 } });
+  const dir = mkdtempSync(join(tmpdir(), "bench-c1-"));
+  try {
+    await warmSimulator(sim.url, sim.apiKey, DEFAULT_API_VERSION);
+    const caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, c1.caPem);
+    const { child } = await startServiceModeProcess(sim.url, sim.apiKey, { address: c1.address, caFile, ...c1.client }, ["--rate-limit", String(RATE_PER_SECOND)], options.nodeArgs);
+    try {
+      log(`${name}: handing the connector a sync task…`);
+      const before = await fetchStats(sim.url);
+      const cpuBefore = cpuSeconds(child.pid);
+      const started = performance.now();
+      const id = c1.addTask({ taskType: { case: "syncFull", value: {} } });
+      const finish = await c1.waitForFinish(id, SCENARIO_TIMEOUT_MS);
+      const wallMs = performance.now() - started;
+      if (finish.finalState.case !== "success") throw new Error(`${name}: the task failed: ${finish.status?.message ?? "?"}`);
+      const cpuAfter = cpuSeconds(child.pid);
+      const after = await fetchStats(sim.url);
+      const record = c1.tasks.get(id)!;
+      const upload = record.uploads.find((u) => u.accepted)!;
+      return {
+        scenario: name,
+        size,
+        wallMs,
+        runWallsMs: [wallMs],
+        peakRssBytes: peakRssBytes(child.pid),
+        cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+        upstreamRequests: after.requests - before.requests,
+        uploadBytes: upload.data.length,
+        uploadChunks: upload.chunkSizes.length,
+        heartbeats: record.heartbeats,
+      };
+    } catch (err) {
+      throw withTail(err, "connector", child.tail());
+    } finally {
+      await child.stop();
+    }
+  } catch (err) {
+    throw withTail(err, "simulator", sim.child.tail());
+  } finally {
+    await c1.close();
+    await sim.child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function combineService(runs: ServiceMeasured[]): ServiceMeasured {
+  const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
+  const peaks = runs.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]));
+  return { ...byWall[byWall.length >> 1]!, runWallsMs: runs.map((r) => r.wallMs), peakRssBytes: peaks.length === runs.length ? Math.max(...peaks) : undefined };
+}
+
+function reportService(m: ServiceMeasured): string {
+  const rows: string[][] = [["", "value", "notes"]];
+  rows.push(["wall time (task → FinishTask)", sec(m.wallMs), m.runWallsMs.length > 1 ? `median of ${m.runWallsMs.length} runs: ${m.runWallsMs.map(sec).join(", ")}` : ""]);
+  rows.push(["peak RSS (connector)", m.peakRssBytes === undefined ? "n/a" : mb(m.peakRssBytes), "VmHWM of the service-mode process: connector, syncer, c1z writer and upload"]);
+  rows.push(["CPU during the task", m.cpuSeconds === undefined ? "n/a" : sec(m.cpuSeconds * 1000), "connector process"]);
+  rows.push(["upstream requests", int(m.upstreamRequests), `rate-limit floor ${sec((m.upstreamRequests / RATE_PER_SECOND) * 1000)}`]);
+  rows.push(["upload", mib(m.uploadBytes), `${m.uploadChunks} chunk${m.uploadChunks === 1 ? "" : "s"} of ≤ 512 KiB; ${m.heartbeats} heartbeat${m.heartbeats === 1 ? "" : "s"}`]);
+  return [`== ${m.scenario} ==`, `account: ${describeSize(m.size)}; simulator latency ${LATENCY_MS} ms; rate limit ${RATE_PER_SECOND}/s`, table(rows, [false, true, false])].join("\n");
+}
+
 // ---- output -------------------------------------------------------------------------------------
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -480,6 +588,17 @@ async function main(): Promise<number> {
   };
   const results: Measured[] = [];
   const countsBySize = new Map<number, AccountCounts>();
+  const serviceResults: ServiceMeasured[] = [];
+  if (options.serviceMode === "only") {
+    for (const users of options.sizes) {
+      const runs: ServiceMeasured[] = [];
+      for (let i = 0, n = options.runs ?? (users <= 10_000 ? 3 : 1); i < n; i++) runs.push(await runServiceMode(sizeFor(users), options, log));
+      serviceResults.push(combineService(runs));
+      out(`\n${reportService(serviceResults.at(-1)!)}`);
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify({ latencyMs: LATENCY_MS, ratePerSecond: RATE_PER_SECOND, serviceMode: serviceResults, ok: true }, null, 2)}\n`);
+    return 0;
+  }
   await warmClient(log);
   for (const s of scenarios(options)) {
     let counts = countsBySize.get(s.size.users);
@@ -501,13 +620,21 @@ async function main(): Promise<number> {
     results.push(m);
     out(`\n${report(m)}`);
     await sleep(200); // let the ports and the CPU settle between scenarios
+    if (s.kind === "official-subset" && s.size.users === 10_000) {
+      const serviceRuns: ServiceMeasured[] = [];
+      for (let i = 0, n = options.runs ?? 3; i < n; i++) serviceRuns.push(await runServiceMode(s.size, options, log));
+      serviceResults.push(combineService(serviceRuns));
+      out(`\n${reportService(serviceResults.at(-1)!)}`);
+      await sleep(200);
+    }
   }
   const failed = results.flatMap((m) => m.targets.filter((t) => !t.pass).map((t) => `${m.scenario}: ${t.name} (${t.detail})`));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ latencyMs: LATENCY_MS, ratePerSecond: RATE_PER_SECOND, scenarios: results, failed, ok: failed.length === 0 }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ latencyMs: LATENCY_MS, ratePerSecond: RATE_PER_SECOND, scenarios: results, serviceMode: serviceResults, failed, ok: failed.length === 0 }, null, 2)}\n`);
   } else {
     out(`\n== summary (latency ${LATENCY_MS} ms, rate limit ${RATE_PER_SECOND}/s, workers ${options.workers}) ==`);
     out(summary(results));
+    for (const m of serviceResults) out(`${m.scenario}: ${sec(m.wallMs)} (task → FinishTask), peak RSS ${m.peakRssBytes === undefined ? "n/a" : mb(m.peakRssBytes)}, upload ${mib(m.uploadBytes)}`);
     out(failed.length === 0 ? "\nall targets met" : `\n${failed.length} target(s) missed:\n${failed.map((f) => `  - ${f}`).join("\n")}`);
   }
   return failed.length === 0 ? 0 : 1;

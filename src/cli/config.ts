@@ -84,7 +84,7 @@ export const FIELDS: readonly Field[] = [
   // connector dials ConductorOne and takes tasks instead of serving gRPC; and its simulator.
   { name: "client-id", type: "string", commands: ["serve"], description: "Service mode: the ConductorOne client id (<name>@<host>/<path>). With --client-secret, the connector connects to ConductorOne and runs the tasks it hands out (syncs, grants, revokes…) instead of serving gRPC." },
   { name: "client-secret", type: "string", secret: true, commands: ["serve"], description: "Service mode: the ConductorOne client secret (secret-token:…), shown once when the credential is created. Prefer BATON_CLIENT_SECRET over the command line." },
-  { name: "task-concurrency", type: "number", default: 3, commands: ["serve"], description: "Service mode: most tasks run at once (1-100)." },
+  { name: "task-concurrency", type: "number", default: 3, commands: ["serve", "demo"], description: "Service mode: most tasks run at once (1-100)." },
   { name: "service-mode", type: "boolean", default: false, commands: ["demo"], description: "Demo: also start a ConductorOne simulator, run the connector in service mode against it and hand it a few tasks (hello, sync, event feed, grant, an unsupported one)." },
   { name: "ca-file", type: "string", commands: ["c1-simulator"], description: "ConductorOne simulator: write the PEM of its test CA here (default: a new temporary file); point NODE_EXTRA_CA_CERTS (or Go's SSL_CERT_FILE) at it." },
   { name: "next-poll", type: "duration", default: "1s", commands: ["c1-simulator"], description: "ConductorOne simulator: next_poll of its GetTask answers." },

@@ -16,6 +16,7 @@ import { runServiceModeCommand } from "./service-mode.js";
  * a few tasks; its log shows one line as each starts and ends. More can be fed with curl.
  */
 export async function runServiceModeDemo(values: Values, env: NodeJS.ProcessEnv, signal: Promise<NodeJS.Signals>, temporal: { simulator: Simulator; apiKey: string }): Promise<number> {
+  quietIpServerNameWarning();
   const c1 = await startConductorOneSimulator({ settings: { nextPollMs: 500, nextHeartbeatMs: 2000 } });
   const dir = mkdtempSync(join(tmpdir(), "c1-simulator-"));
   const caFile = join(dir, "ca.pem");
@@ -36,6 +37,18 @@ export async function runServiceModeDemo(values: Values, env: NodeJS.ProcessEnv,
     await c1.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * quietIpServerNameWarning keeps Node's DEP0123 out of the demo's output: grpc-js names the
+ * simulator's address, an IP, as the TLS server name, which Node warns about once. A real
+ * ConductorOne host is a name; other warnings are printed as Node prints them.
+ */
+function quietIpServerNameWarning(): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (warning: Error & { code?: string }) => {
+    if (warning.code !== "DEP0123") process.stderr.write(`(node:${process.pid}) ${warning.name}: ${warning.message}\n`);
+  });
 }
 
 /** feedDemoTasks hands the connector what ConductorOne typically does first, and one task it cannot do. */
