@@ -316,10 +316,14 @@ describe("service mode: provisioning off, then SIGTERM during a sync", () => {
     expect((finish.finalState.value as { nonRetryable: boolean }).nonRetryable).toBe(true);
   });
 
-  it("on SIGTERM takes no new task, lets the running sync finish and upload, and exits 0", async () => {
+  it("runs tasks side by side; on SIGTERM takes no new task, lets the running sync finish and upload, and exits 0", async () => {
     const release = f.temporal.hold();
     const syncId = f.c1.addTask({ taskType: { case: "syncFull", value: {} } });
     await f.c1.waitFor(() => f.c1.tasks.get(syncId)!.heartbeats >= 1, "the sync's first heartbeat");
+    // While the sync waits on Temporal Cloud, another slot takes and finishes another task.
+    const feeds = f.c1.addTask({ taskType: { case: "listEventFeeds", value: {} } });
+    expect((await f.c1.waitForFinish(feeds)).finalState.case).toBe("success");
+    expect(f.c1.tasks.get(syncId)!.finishes).toEqual([]);
     cli.child.kill("SIGTERM");
     await cli.waitForLog("shutting down: no new tasks");
     const laterId = f.c1.addTask({ taskType: { case: "listEventFeeds", value: {} } });
