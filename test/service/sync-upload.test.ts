@@ -58,7 +58,8 @@ describe("sync task: upload", () => {
     writeFileSync(file, upload!.data);
     const reader = await openC1z(file);
     expect(reader.sync?.syncType).toBe("full");
-    expect([...reader.resources()].length).toBe((outcome as { summary: { resources: number } }).summary.resources);
+    if (outcome.kind !== "success") throw new Error("the sync failed");
+    expect([...reader.resources()].length).toBe(outcome.summary?.resources);
     await reader.close();
   });
 
