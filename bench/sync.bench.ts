@@ -50,6 +50,7 @@ import {
 } from "./account-model.js";
 import { drive, type DriveResult } from "./driver.js";
 import { cpuSeconds, peakRssBytes, rssBytes, startConnectorProcess, startServiceModeProcess, startSimulatorProcess, warmSimulator } from "./processes.js";
+import { decompress } from "zstd-napi";
 import { startConductorOneSimulator } from "../src/simulator/conductorone/index.js";
 
 /** The issue-6 conditions. */
@@ -419,6 +420,8 @@ interface ServiceMeasured {
   cpuSeconds: number | undefined;
   upstreamRequests: number;
   uploadBytes: number;
+  /** The SQLite database inside the c1z: what the task's temporary directory held before the upload. */
+  sqliteBytes: number;
   uploadChunks: number;
   heartbeats: number;
 }
@@ -461,6 +464,7 @@ async function runServiceMode(size: AccountSize, options: Options, log: (line: s
         cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
         upstreamRequests: after.requests - before.requests,
         uploadBytes: upload.data.length,
+        sqliteBytes: decompress(upload.data.subarray(5)).length, // after the 5-byte C1ZF magic
         uploadChunks: upload.chunkSizes.length,
         heartbeats: record.heartbeats,
       };
@@ -490,6 +494,7 @@ function reportService(m: ServiceMeasured): string {
   rows.push(["peak RSS (connector)", m.peakRssBytes === undefined ? "n/a" : mb(m.peakRssBytes), "VmHWM of the service-mode process: connector, syncer, c1z writer and upload"]);
   rows.push(["CPU during the task", m.cpuSeconds === undefined ? "n/a" : sec(m.cpuSeconds * 1000), "connector process"]);
   rows.push(["upstream requests", int(m.upstreamRequests), `rate-limit floor ${sec((m.upstreamRequests / RATE_PER_SECOND) * 1000)}`]);
+  rows.push(["c1z's SQLite database", mib(m.sqliteBytes), "the largest file the task writes to BATON_TMPDIR"]);
   rows.push(["upload", mib(m.uploadBytes), `${m.uploadChunks} chunk${m.uploadChunks === 1 ? "" : "s"} of ≤ 512 KiB; ${m.heartbeats} heartbeat${m.heartbeats === 1 ? "" : "s"}`]);
   return [`== ${m.scenario} ==`, `account: ${describeSize(m.size)}; simulator latency ${LATENCY_MS} ms; rate limit ${RATE_PER_SECOND}/s`, table(rows, [false, true, false])].join("\n");
 }

@@ -193,9 +193,11 @@ function credentialsOf(values: Values): ClientCredentials {
   }
 }
 
-/** grpcAddressOf is ConductorOne's gRPC address: the host, on port 443 unless it names a port. */
+/** grpcAddressOf is ConductorOne's gRPC address: the host, on port 443 unless it names one (IPv6 in brackets). */
 export function grpcAddressOf(host: string): string {
-  return /:\d+$/.test(host) && !/^[^[].*:.*:/.test(host) ? host : `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:443`;
+  if (/^\[.*\]:\d+$/.test(host) || /^[^:]+:\d+$/.test(host)) return host;
+  if (host.includes(":") && !host.startsWith("[")) return `[${host}]:443`;
+  return `${host}:443`;
 }
 
 let version: string | undefined;

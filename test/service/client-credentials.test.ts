@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { clientAssertion, CredentialsError, hostWithoutPort, parseClientCredentials } from "../../src/service/client-credentials.js";
+import { grpcAddressOf } from "../../src/cli/service-mode.js";
 import { createTestClient } from "../../src/simulator/conductorone/index.js";
 
 const secretOf = (jwk: object) => `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(jwk)).toString("base64url")}`;
@@ -74,6 +75,10 @@ describe("client credentials", () => {
     const c = parseClientCredentials(ID, secretOf({ ...JWK, kid: "key-1" }));
     const header = JSON.parse(Buffer.from(clientAssertion(c, new Date()).split(".")[0]!, "base64url").toString()) as Record<string, unknown>;
     expect(header.kid).toBe("key-1");
+  });
+
+  it("dials ConductorOne's host on 443 unless it names a port", () => {
+    expect(["acme.conductor.one", "127.0.0.1:8443", "[::1]:8443", "[::1]", "::1"].map(grpcAddressOf)).toEqual(["acme.conductor.one:443", "127.0.0.1:8443", "[::1]:8443", "[::1]:443", "[::1]:443"]);
   });
 
   it("takes the port off the audience, IPv6 included", () => {
