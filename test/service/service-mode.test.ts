@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { anyUnpack, timestampFromMs, type Any } from "@bufbuild/protobuf/wkt";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTemporalConnector } from "../../src/app/app.js";
 import { openC1z } from "../../src/c1z/c1z-reader.js";
@@ -301,8 +302,14 @@ describe("service mode: provisioning off, then SIGTERM during a sync", () => {
   let cli: CliProcess;
   beforeAll(async () => {
     f = await startFixture({ settings: { nextPollMs: 20 } });
+    f.c1.failNext("Hello", Code.Unavailable); // a transient failure: Hello is sent again a second later
     cli = serviceMode(f, ["--log-level", "info"]);
     await cli.waitForLog("connected to ConductorOne, waiting for tasks");
+  });
+
+  it("sends Hello again after a transient failure", () => {
+    expect(f.c1.calls.filter((c) => c.method === "Hello").map((c) => c.outcome)).toEqual(["Unavailable", "ok"]);
+    expect(cli.stderr.some((line) => line.includes('"msg":"Hello failed, trying again"'))).toBe(true);
   });
   afterAll(async () => {
     await cli?.stop();
@@ -352,7 +359,8 @@ describe("service mode: bad input ends the process at once with one line naming 
   async function failure(env: Record<string, string>, flags: string[] = []) {
     const cli = serviceMode(f, flags, env);
     const exit = await cli.exited;
-    const lines = cli.stderr.filter((line) => line !== "");
+    // Node's DEP0123 (grpc-js names the simulator's IP as TLS server name) is the one non-log line allowed.
+    const lines = cli.stderr.filter((line) => line !== "" && !/^\(node:\d+\) \[DEP0123\]|^\(Use `node --trace-deprecation/.test(line));
     expect(lines.slice(0, -1).every((line) => line.startsWith("{"))).toBe(true);
     return { code: exit.code, error: lines.at(-1) ?? "", output: [...cli.stdout, ...cli.stderr].join("\n") };
   }
@@ -396,6 +404,14 @@ describe("service mode: bad input ends the process at once with one line naming 
     expect(f.c1.tokenRequests).toEqual([expect.objectContaining({ issued: false, reason: "bad signature" })]);
     expect(f.c1.calls).toEqual([]);
     for (const leak of [wrong, wrong.split(":")[3]!]) expect(result.output).not.toContain(leak);
+  });
+
+  it("ends at once when ConductorOne refuses the Hello for good", async () => {
+    f.c1.failNext("Hello", Code.PermissionDenied, 5);
+    const result = await failure({});
+    expect(result.code).toBe(1);
+    expect(result.error).toBe("temporalcloud-connector: ConductorOne refused the connector's Hello: injected PermissionDenied [code 7]");
+    expect(f.c1.calls.filter((c) => c.method === "Hello")).toHaveLength(1);
   });
 
   it("ends at once when ConductorOne cannot be reached, or its certificate is not trusted", async () => {

@@ -112,6 +112,8 @@ export interface ConductorOneSimulator {
   readonly issuedTokens: readonly string[];
   /** revokeTokens makes every token issued so far invalid: calls carrying one get UNAUTHENTICATED. */
   revokeTokens(): void;
+  /** failNext makes the next `times` calls of a BatonService method (e.g. "Hello") fail with a gRPC code. */
+  failNext(method: string, code: Code, times?: number): void;
   /** addClient issues one more credential (for another connector, or to test a wrong secret). */
   addClient(name: string, host?: string): TestClient;
   /** addTask queues a task (an id is made up when it has none) and returns its id. */
@@ -151,6 +153,7 @@ export async function startConductorOneSimulator(options: ConductorOneSimulatorO
   const clients = new Map<string, TestClient>();
   const tokens = new Map<string, number>(); // access token → expiry (ms)
   const issuedTokens: string[] = [];
+  const faults = new Map<string, { code: Code; times: number }>();
   const nonces = new Set<string>();
 
   const notify = () => changed.emit("changed");
@@ -173,6 +176,11 @@ export async function startConductorOneSimulator(options: ConductorOneSimulatorO
       const token = /^Bearer (.+)$/.exec(req.header.get("authorization") ?? "")?.[1];
       const expiry = token ? tokens.get(token) : undefined;
       if (expiry === undefined || expiry <= Date.now()) throw new ConnectError(token ? "access token expired or unknown" : "no access token", Code.Unauthenticated);
+      const fault = faults.get(req.method.name);
+      if (fault && fault.times > 0) {
+        fault.times--;
+        throw new ConnectError(`injected ${Code[fault.code]}`, fault.code);
+      }
       return await next(req);
     } catch (err) {
       outcome = Code[ConnectError.from(err).code] ?? "unknown";
@@ -372,6 +380,7 @@ export async function startConductorOneSimulator(options: ConductorOneSimulatorO
     tasks,
     issuedTokens,
     revokeTokens: () => tokens.clear(),
+    failNext: (method, code, times = 1) => void faults.set(method, { code, times }),
     addClient,
     addTask(init, addOptions) {
       const task = create(TaskSchema, init);
