@@ -17,7 +17,7 @@ const FAST_PATH_TESTS = [
   "test/server/paging.test.ts",
   "test/server/protocol.test.ts",
   "test/c1z/c1z-format.test.ts",
-  "test/sync/**/*.test.ts",
+  "test/c1z/golden-sync.test.ts",
 ];
 
 export default defineConfig({

@@ -1,5 +1,5 @@
 import { hasAnnotation } from "../src/connector/annotations.js";
-import { ResourceSchema, ResourceTypesService, SkipEntitlementsAndGrantsSchema, type Resource, type ResourceId, type ResourceType } from "../src/connector/c1.js";
+import { ResourceSchema, ResourceTypesService, SkipEntitlementsAndGrantsSchema, type Resource, type ResourceType } from "../src/connector/c1.js";
 import { messageMaker } from "../src/codec/codecs.js";
 import { createGrpcClient } from "../src/sync/grpc-client.js";
 import { messageDecoder } from "./compiled-decoder.js";
@@ -97,6 +97,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       api,
       store,
       workers: options.workers,
+      skipExpandGrants: true,
       signal: options.signal,
       onProgress(event) {
         phases.push({ phase: event.phase, atMs: performance.now() - started });
@@ -120,14 +121,13 @@ const makeResource = messageMaker(ResourceSchema);
  * createLeanStore keeps what runSync needs to fan out, and no more, so the benchmark process stays
  * small next to the connector it measures: resources by type (as id-only stubs for types whose
  * resource type carries SkipEntitlementsAndGrants — the syncer never sends those back, so the call
- * pattern is the same), and the owner of each entitlement (for GrantExpandable checks). Grants are
- * only counted, by runSync.
+ * pattern is the same). Entitlements and grants are only counted, by runSync, which does not
+ * expand grants for it (skipExpandGrants).
  */
 function createLeanStore(): SyncStore & { types(): string[] } {
   const byType = new Map<string, Resource[]>();
   const seen = new Set<string>();
   const skipped = new Set<string>();
-  const owners = new Map<string, ResourceId>();
   return {
     types: () => [...byType.keys()],
     putResourceType(type) {
@@ -144,11 +144,13 @@ function createLeanStore(): SyncStore & { types(): string[] } {
       list.push(skipped.has(id.resourceType) ? makeResource({ id }) : resource);
       return true;
     },
-    putEntitlement(entitlement) {
-      if (entitlement.resource?.id) owners.set(entitlement.id, entitlement.resource.id);
-    },
+    putEntitlement() {},
     putGrant() {},
     resourcesOfType: (id) => byType.get(id) ?? [],
-    entitlementOwner: (id) => owners.get(id),
+    hasResource: (id) => seen.has(`${id.resourceType}\u0000${id.resource}`),
+    // The stand-in measures the connector: it syncs with skipExpandGrants, as expansion is the syncer's own work.
+    expansion() {
+      throw new Error("the bench's stand-in syncer does not expand grants");
+    },
   };
 }

@@ -5,15 +5,18 @@ import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/proto
 import Database from "better-sqlite3";
 import {
   EntitlementSchema,
+  GrantExpandableSchema,
   GrantSchema,
   ResourceSchema,
   ResourceTypeSchema,
   type Entitlement,
   type Grant,
+  type GrantExpandable,
   type Resource,
   type ResourceType,
 } from "../connector/c1.js";
 import { readC1zEnvelope } from "./c1z-envelope.js";
+import { readGrantParts } from "./grant-rows.js";
 import { trackTempPath } from "./temp-paths.js";
 
 /** SyncRun is a row of v1_sync_runs, as stored. */
@@ -23,6 +26,8 @@ export interface SyncRun {
   /** null while the sync is unfinished. */
   endedAt: string | null;
   syncType: string;
+  /** The full sync a partial sync was made against ('' for none). */
+  parentSyncId: string;
 }
 
 /** OpenC1zOptions configures openC1z. */
@@ -37,6 +42,11 @@ export interface C1zCountsByType {
   resources: Map<string, number>;
   entitlements: number;
   grants: number;
+  /**
+   * Grants derived by expansion (their sources name other entitlements, never their own): the
+   * rest came from the connector.
+   */
+  derivedGrants: number;
 }
 
 /**
@@ -53,6 +63,10 @@ export interface C1zReader {
   entitlements(): IterableIterator<Entitlement>;
   /** Grants as stored: GrantExpandable, if any, lives in the `expansion` column, not here. */
   grants(): IterableIterator<Grant>;
+  /** The GrantExpandable kept beside each grant that carried one (the `expansion` column), by grant id. */
+  grantExpansions(): IterableIterator<{ grantId: string; expansion: GrantExpandable }>;
+  /** Every sync run of the file, oldest first. */
+  syncRuns(): SyncRun[];
   resourceType(id: string): ResourceType | undefined;
   resource(resourceType: string, resource: string): Resource | undefined;
   entitlement(id: string): Entitlement | undefined;
@@ -67,6 +81,7 @@ interface SyncRunRow {
   started_at: string;
   ended_at: string | null;
   sync_type?: string;
+  parent_sync_id?: string;
 }
 
 /**
@@ -82,6 +97,7 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
   };
   let db: Database.Database | undefined;
   let sync: SyncRun | undefined;
+  let runs: SyncRun[] = [];
   try {
     const databasePath = join(dir, "db");
     await readC1zEnvelope(path, databasePath, options.signal);
@@ -89,7 +105,8 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
     // file. This is a private copy that is deleted on close, so nothing is ever written back.
     db = new Database(databasePath);
     // The first query is also where a payload that is not SQLite shows (SQLITE_NOTADB).
-    sync = pickSync(db.prepare<[], SyncRunRow>("select * from v1_sync_runs order by id").all());
+    runs = syncRunsOf(db.prepare<[], SyncRunRow>("select * from v1_sync_runs order by id").all());
+    sync = pickSync(runs);
   } catch (err) {
     db?.close();
     await remove();
@@ -120,6 +137,11 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
         : many(ResourceSchema, `select data from v1_resources where ${where} and resource_type_id = @key order by id`, type),
     entitlements: () => many(EntitlementSchema, `select data from v1_entitlements where ${where} order by id`),
     grants: () => many(GrantSchema, `select data from v1_grants where ${where} order by id`),
+    *grantExpansions() {
+      const rows = database.prepare<Params, { external_id: string; expansion: Buffer }>(`select external_id, expansion from v1_grants where ${where} and expansion is not null order by id`);
+      for (const row of rows.iterate({ sync: syncId })) yield { grantId: row.external_id, expansion: fromBinary(GrantExpandableSchema, row.expansion) };
+    },
+    syncRuns: () => runs,
     resourceType: (id) => one(ResourceTypeSchema, `select data from v1_resource_types where ${where} and external_id = @key order by id desc`, id),
     resource: (type, id) => one(ResourceSchema, `select data from v1_resources where ${where} and external_id = @key order by id desc`, `${type}:${id}`),
     entitlement: (id) => one(EntitlementSchema, `select data from v1_entitlements where ${where} and external_id = @key order by id desc`, id),
@@ -129,7 +151,12 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
       const perType = database
         .prepare<Params, { type: string; n: number }>(`select resource_type_id as type, count(*) as n from v1_resources where ${where} group by resource_type_id`)
         .all({ sync: syncId });
-      return { resources: new Map(perType.map((r) => [r.type, r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants") };
+      let derivedGrants = 0;
+      for (const row of database.prepare<Params, { entitlement_id: string; data: Buffer }>(`select entitlement_id, data from v1_grants where ${where}`).iterate({ sync: syncId })) {
+        const { sources } = readGrantParts(row.data);
+        if (sources.size > 0 && !sources.has(row.entitlement_id)) derivedGrants++;
+      }
+      return { resources: new Map(perType.map((r) => [r.type, r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants"), derivedGrants };
     },
     async close() {
       if (database.open) database.close();
@@ -138,9 +165,12 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
   };
 }
 
+function syncRunsOf(rows: SyncRunRow[]): SyncRun[] {
+  return rows.map((r) => ({ syncId: r.sync_id, startedAt: r.started_at, endedAt: r.ended_at, syncType: r.sync_type ?? "full", parentSyncId: r.parent_sync_id ?? "" }));
+}
+
 /** pickSync chooses the sync baton's list commands show (docs/c1z-format.md, "Which sync readers show"). */
-function pickSync(rows: SyncRunRow[]): SyncRun | undefined {
-  const runs = rows.map((r) => ({ syncId: r.sync_id, startedAt: r.started_at, endedAt: r.ended_at, syncType: r.sync_type ?? "full" }));
+function pickSync(runs: SyncRun[]): SyncRun | undefined {
   // ended_at is text in one layout, so text order is time order, as in the SDK's ORDER BY.
   const newestFinished = (list: SyncRun[]) => list.filter((r) => r.endedAt !== null).sort((a, b) => (a.endedAt! < b.endedAt! ? 1 : a.endedAt! > b.endedAt! ? -1 : 0))[0];
   return newestFinished(runs.filter((r) => r.syncType === "full")) ?? newestFinished(runs) ?? runs[runs.length - 1];

@@ -8,14 +8,16 @@ import {
   EntitlementSchema,
   GrantExpandableSchema,
   GrantSchema,
-  ResourceIdSchema,
+  GrantSourcesSchema,
   ResourceSchema,
   ResourceTypeSchema,
   type Grant,
   type Resource,
 } from "../connector/c1.js";
 import { encoder } from "../codec/codecs.js";
-import { newSyncId, type SyncStore } from "../sync/syncer.js";
+import type { ExpansionStore, StoredGrant } from "../sync/expand.js";
+import { newSyncId, type SyncStore, type SyncType } from "../sync/syncer.js";
+import { encodeDerivedGrant, readGrantParts } from "./grant-rows.js";
 import { C1zFormatError, readC1zEnvelope, writeC1zEnvelope } from "./c1z-envelope.js";
 import { C1Z_SCHEMA } from "./c1z-schema.js";
 import { formatSyncTimestamp } from "./sync-timestamp.js";
@@ -50,6 +52,11 @@ export interface C1zWriterOptions {
    * Infinity keeps them all (BATON_SKIP_CLEANUP).
    */
   keepSyncs?: number;
+  /**
+   * The kind of sync run (default `full`). A `partial` run names as its parent the newest
+   * finished full sync of the file, as the SDK's targeted syncs do.
+   */
+  syncType?: SyncType;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -64,7 +71,7 @@ export interface C1zCounts {
 
 /** C1zWriter is a SyncStore that ends up as a c1z file. */
 export interface C1zWriter extends SyncStore {
-  /** The KSUID-like id of the sync run every row carries. */
+  /** The KSUID of the sync run every row carries. */
   readonly syncId: string;
   /** The c1z the writer publishes. */
   readonly path: string;
@@ -98,13 +105,14 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
   const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), "c1z-"));
   const untrackDir = trackTempPath(dir);
   const databasePath = join(dir, "db");
-  const syncId = newSyncId();
+  const syncId = newSyncId(now());
+  const syncType = options.syncType ?? "full";
   let db: Database.Database;
   try {
     const previous = await exists(options.path);
     if (previous) await readC1zEnvelope(options.path, databasePath);
     try {
-      db = openWorkingDatabase(databasePath, syncId, formatSyncTimestamp(now()));
+      db = openWorkingDatabase(databasePath, { syncId, syncType, startedAt: formatSyncTimestamp(now()) });
     } catch (err) {
       // E.g. a file of an SDK version whose tables differ from the ones we write.
       if (previous && err instanceof Error) throw new C1zFormatError(`${options.path} cannot take another sync: ${err.message}`);
@@ -141,8 +149,24 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
   const selectResources = db.prepare<[string, string, number, number], { id: number; data: Buffer }>(
     "select id, data from v1_resources where resource_type_id = ? and sync_id = ? and id > ? order by id limit ?",
   );
-  const selectEntitlementOwner = db.prepare<[string, string], { resource_type_id: string; resource_id: string }>(
-    "select resource_type_id, resource_id from v1_entitlements where external_id = ? and sync_id = ?",
+  const selectEntitlement = db.prepare<[string, string], { resource_type_id: string; resource_id: string; data: Buffer }>(
+    "select resource_type_id, resource_id, data from v1_entitlements where external_id = ? and sync_id = ?",
+  );
+  const selectResourceExists = db.prepare<[string, string], { one: number }>("select 1 as one from v1_resources where external_id = ? and sync_id = ?");
+  const selectExpandable = db.prepare<[string], { entitlement_id: string; principal_resource_type_id: string; principal_resource_id: string; expansion: Buffer }>(
+    "select entitlement_id, principal_resource_type_id, principal_resource_id, expansion from v1_grants where sync_id = ? and expansion is not null and needs_expansion = 1 order by id",
+  );
+  const selectGrantsOn = db.prepare<[string, string], { id: number; principal_resource_type_id: string; principal_resource_id: string; data: Buffer }>(
+    "select id, principal_resource_type_id, principal_resource_id, data from v1_grants where entitlement_id = ? and sync_id = ? order by id",
+  );
+  const selectGrantData = db.prepare<[number], { data: Buffer }>("select data from v1_grants where id = ?");
+  const updateGrantData = db.prepare("update v1_grants set data = ? where id = ?");
+  // Like the SDK's writes of expanded grants: on an id already taken, only the data is replaced.
+  const insertDerivedGrant = db.prepare(
+    `insert into v1_grants (resource_type_id, resource_id, entitlement_id, principal_resource_type_id, principal_resource_id, external_id,
+       expansion, needs_expansion, data, sync_id, discovered_at)
+     values (?, ?, ?, ?, ?, ?, null, 0, ?, ?, ?)
+     on conflict (external_id, sync_id) do update set data = excluded.data`,
   );
   const endSync = db.prepare("update v1_sync_runs set ended_at = ? where sync_id = ? and ended_at is null");
 
@@ -184,6 +208,55 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
     await rm(dir, { recursive: true, force: true });
     untrackDir();
   }
+
+  /**
+   * The grant rows as expansion reads and writes them: principals stay encoded (a derived grant
+   * embeds its source grant's principal as it is), the entitlement a derived grant embeds is the
+   * row of v1_entitlements, and GrantExpandable is read from the `expansion` column.
+   */
+  type RowGrant = StoredGrant<Uint8Array> & { rowId: number };
+  let derivedFor: { id: string; data: Buffer; resourceType: string; resource: string } | undefined;
+  const expansionStore: ExpansionStore<Uint8Array, RowGrant> = {
+    *expandableGrants() {
+      for (const row of selectExpandable.all(syncId)) {
+        const expandable = fromBinary(GrantExpandableSchema, row.expansion);
+        yield {
+          entitlementId: row.entitlement_id,
+          principalType: row.principal_resource_type_id,
+          principalId: row.principal_resource_id,
+          entitlementIds: expandable.entitlementIds,
+          shallow: expandable.shallow,
+          resourceTypeIds: expandable.resourceTypeIds,
+        };
+      }
+    },
+    entitlementOwner(id) {
+      const row = selectEntitlement.get(id, syncId);
+      return row && `${row.resource_type_id}\u0000${row.resource_id}`;
+    },
+    *grantsOn(entitlementId) {
+      for (const row of selectGrantsOn.all(entitlementId, syncId)) {
+        const { principal, sources } = readGrantParts(row.data);
+        yield { rowId: row.id, principalType: row.principal_resource_type_id, principalId: row.principal_resource_id, principal, sources };
+      }
+    },
+    putDerived(grant) {
+      if (derivedFor?.id !== grant.entitlementId) {
+        const row = selectEntitlement.get(grant.entitlementId, syncId)!;
+        derivedFor = { id: grant.entitlementId, data: row.data, resourceType: row.resource_type_id, resource: row.resource_id };
+      }
+      const data = encodeDerivedGrant({ entitlement: derivedFor.data, principal: grant.principal, id: grant.id, sources: grant.sources });
+      insertDerivedGrant.run(derivedFor.resourceType, derivedFor.resource, grant.entitlementId, grant.principalType, grant.principalId, grant.id, data, syncId, discoveredAt());
+      counts.grants++;
+      wrote();
+    },
+    setSources(grant, sources) {
+      const stored = fromBinary(GrantSchema, selectGrantData.get(grant.rowId)!.data);
+      stored.sources = create(GrantSourcesSchema, { sources: Object.fromEntries([...sources].map(([k, isDirect]) => [k, { isDirect }])) });
+      updateGrantData.run(encodeGrant(stored), grant.rowId);
+      wrote();
+    },
+  };
 
   return {
     syncId,
@@ -262,10 +335,14 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
       }
     },
 
-    entitlementOwner(entitlementId) {
+    hasResource(id) {
       ensureOpen();
-      const row = selectEntitlementOwner.get(entitlementId, syncId);
-      return row && create(ResourceIdSchema, { resourceType: row.resource_type_id, resource: row.resource_id });
+      return selectResourceExists.get(`${id.resourceType}:${id.resource}`, syncId) !== undefined;
+    },
+
+    expansion() {
+      ensureOpen();
+      return expansionStore as unknown as ExpansionStore<unknown>;
     },
 
     counts: () => ({ resourceTypes: types.size, ...counts }),
@@ -296,10 +373,13 @@ export async function createC1zWriter(options: C1zWriterOptions): Promise<C1zWri
 
 /**
  * openWorkingDatabase creates the SQLite database a sync writes into: the schema and the
- * unfinished sync-run row, with `supports_diff` and `grants_backfilled` set so that readers
- * never backfill the expansion column (docs/c1z-format.md, "Sync runs and cleanup").
+ * unfinished sync-run row as the SDK starts it (docs/c1z-format.md, "Sync runs and cleanup"):
+ * `grants_backfilled` set, so that readers never backfill the expansion column; `supports_diff`
+ * set for a full sync (the SDK sets it when a full sync reaches grant expansion, even when it
+ * skips it) and left 0 for partial and resources-only runs; a partial run's parent is the newest
+ * finished full sync of the file.
  */
-function openWorkingDatabase(path: string, syncId: string, startedAt: string): Database.Database {
+function openWorkingDatabase(path: string, run: { syncId: string; syncType: SyncType; startedAt: string }): Database.Database {
   const db = new Database(path);
   try {
     // The whole file is compressed at the end, so it must be self-contained: no WAL. The
@@ -311,10 +391,14 @@ function openWorkingDatabase(path: string, syncId: string, startedAt: string): D
     db.pragma("cache_size = -4096");
     db.transaction(() => {
       for (const statement of C1Z_SCHEMA) db.exec(statement);
+      const parent =
+        run.syncType === "partial"
+          ? (db.prepare<[], { sync_id: string }>("select sync_id from v1_sync_runs where sync_type = 'full' and ended_at is not null order by ended_at desc, id desc limit 1").get()?.sync_id ?? "")
+          : "";
       db.prepare(
         `insert into v1_sync_runs (sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id, linked_sync_id, supports_diff, grants_backfilled)
-         values (?, ?, null, '', 'full', '', '', 1, 1)`,
-      ).run(syncId, startedAt);
+         values (?, ?, null, '', ?, ?, '', ?, 1)`,
+      ).run(run.syncId, run.startedAt, run.syncType, parent, run.syncType === "full" ? 1 : 0);
     })();
     return db;
   } catch (err) {

@@ -69,6 +69,12 @@ export const FIELDS: readonly Field[] = [
   { name: "insight-api-key-max-days", type: "number", default: 90, commands: CONNECTOR, description: "Security insight api-key-long-lived: most days an enabled API key may be valid after its creation." },
   { name: "insight-admins-min", type: "number", default: 3, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins (users and service accounts) allowed in any account; more than max(this, --insight-admins-percent of the users) is a finding." },
   { name: "insight-admins-percent", type: "number", default: 5, commands: CONNECTOR, description: "Security insight admin-count: owners plus admins allowed, in percent of the users." },
+  // What a sync covers: the Go SDK's scoping flags (docs/grant-expansion.md, "What a sync stores").
+  { name: "skip-expand-grants", type: "boolean", default: false, commands: ONE_SHOT, description: "Store only the grants the connector lists, not the grants expansion derives from them (group members, inherited roles)." },
+  { name: "sync-resource-types", type: "string", commands: ONE_SHOT, description: "Sync only these resource types (comma-separated ids, e.g. user,group); grants to or on other types are left out." },
+  { name: "sync-resources", type: "string", commands: ONE_SHOT, description: "A partial sync of these resources only (comma-separated, each bid:r:<type>/<id> as baton writes them, or <type>/<id>): each read with GetResource, with its own entitlements and grants; no expansion." },
+  { name: "skip-entitlements-and-grants", type: "boolean", default: false, commands: ONE_SHOT, description: "Sync resource types and resources only (a resources_only sync)." },
+  { name: "skip-grants", type: "boolean", default: false, commands: ONE_SHOT, description: "Sync no grants (with --sync-resources only, as in the SDK)." },
   // baton's one-shot provisioning flags: each performs one action with what --file holds, instead of a sync.
   { name: "grant-entitlement", type: "string", commands: ONE_SHOT, description: "One-shot grant: the entitlement id (from --file) to grant to --grant-principal; no sync is run." },
   { name: "grant-principal", type: "string", commands: ONE_SHOT, description: "One-shot grant: the principal's resource id (from --file)." },

@@ -8,7 +8,7 @@ import { openSyncFile } from "./sync-command.js";
 
 /**
  * runInspectCommand is `temporalcloud-connector inspect -f sync.c1z`: a small table of the
- * newest sync in the file (resources per type, entitlements, grants), or with --json every
+ * newest sync in the file (resources per type, entitlements, grants direct and derived), or with --json every
  * resource type, resource, entitlement and grant as protojson, streamed so that a large file is
  * never held in memory. Resolves to the exit code.
  */
@@ -37,7 +37,13 @@ function table(reader: C1zReader): string {
   }
   // Resources whose type is missing from the file still count (baton shows them as MISSING).
   for (const [type, n] of counts.resources) if (!seen.has(type)) rows.push([type, "(missing resource type)", String(n)]);
-  rows.push(["entitlements", "", String(counts.entitlements)], ["grants", "", String(counts.grants)]);
+  rows.push(
+    ["entitlements", "", String(counts.entitlements)],
+    ["grants", "", String(counts.grants)],
+    // What the connector listed, and what grant expansion derived from it (group members, inherited roles).
+    ["  direct", "", String(counts.grants - counts.derivedGrants)],
+    ["  derived", "", String(counts.derivedGrants)],
+  );
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const countWidth = Math.max(...rows.map((r) => r[2].length));
   const lines = rows.map(([a, b, c]) => `${a.padEnd(widths[0]!)}  ${b.padEnd(widths[1]!)}  ${c.padStart(countWidth)}`.trimEnd());

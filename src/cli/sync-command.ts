@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import type { TemporalConnector } from "../app/app.js";
 import type { Values } from "./config.js";
+import { syncTypeOf, type SyncScope } from "../sync/syncer.js";
 import { C1zFormatError } from "../c1z/c1z-envelope.js";
 import { openC1z, type C1zReader } from "../c1z/c1z-reader.js";
 import { createC1zWriter, type C1zWriter } from "../c1z/c1z-writer.js";
@@ -10,6 +11,7 @@ import { CommandError } from "./command-error.js";
 import { describeError, serveInProcess, type Endpoint } from "./loopback.js";
 import { prepareProvisioningCall, provisioningActionOf, type ProvisioningAction } from "./provisioning-action.js";
 import { createSyncProgressReporter } from "./sync-progress.js";
+import { syncScopeOf } from "./sync-scope.js";
 import { removeTempPathsSync } from "../c1z/temp-paths.js";
 
 /** SyncCommandDeps is what the CLI hands the sync command: how to build the connector. */
@@ -36,9 +38,10 @@ export async function runSyncCommand(values: Values, env: NodeJS.ProcessEnv, dep
   const tempDir = env.BATON_TMPDIR || undefined;
   const interrupt = interruptOnSignals();
   try {
+    const scope = syncScopeOf(values);
     const action = provisioningActionOf(values);
     if (action) return await runOneShot(action, { file, tempDir, deps, signal: interrupt.signal });
-    return await runFullSync({ file, tempDir, keepSyncs: keepSyncsOf(env), deps, signal: interrupt.signal });
+    return await runFullSync({ file, tempDir, keepSyncs: keepSyncsOf(env), deps, signal: interrupt.signal, scope });
   } finally {
     interrupt.dispose();
   }
@@ -63,29 +66,46 @@ export function keepSyncsOf(env: NodeJS.ProcessEnv): number {
   return Number(count);
 }
 
-async function runFullSync({ file, tempDir, keepSyncs, deps, signal }: RunOptions & { keepSyncs: number }): Promise<number> {
+/**
+ * runFullSync syncs into --file: a full sync by default, or what the scope flags ask for (a
+ * partial sync of some resources, resources only, some types, no expansion), recorded as the
+ * SDK records it.
+ */
+async function runFullSync({ file, tempDir, keepSyncs, deps, signal, scope }: RunOptions & { keepSyncs: number; scope: SyncScope }): Promise<number> {
   const { app, log } = deps.connect({ provisioning: false });
   let writer: C1zWriter | undefined;
   let endpoint: Endpoint | undefined;
   const untouched = () => `${file} was ${existsSync(file) ? "left unchanged" : "not written"}`;
   try {
-    writer = await createC1zWriter({ path: file, tempDir, keepSyncs }).catch((err: unknown) => {
+    writer = await createC1zWriter({ path: file, tempDir, keepSyncs, syncType: syncTypeOf(scope) }).catch((err: unknown) => {
       if (err instanceof C1zFormatError) throw new CommandError(`${err.message}; it was left as it is (remove it, or choose another --file)`);
       throw new CommandError(`cannot write ${file}: ${errorCode(err)}`);
     });
     endpoint = await serveInProcess(app, log);
     const store = writer;
-    log.info({ file, syncId: store.syncId }, "sync started");
+    log.info({ file, syncId: store.syncId, syncType: syncTypeOf(scope) }, "sync started");
     const progress = createSyncProgressReporter({ log, counts: () => store.counts() });
     let bytes: number;
     let elapsedSeconds: number;
+    let expansion: { derivedGrants: number; expansionSeconds: number } | undefined;
+    let writeSeconds: number;
     try {
-      ({ bytes } = await syncIntoC1z(store, { api: endpoint.client, signal, onProgress: (event) => progress.phaseDone(event) }));
+      const synced = await syncIntoC1z(store, {
+        ...scope,
+        api: endpoint.client,
+        signal,
+        onProgress: (event) => progress.phaseDone(event),
+        warn: (message, fields) => log.warn(fields, message),
+      });
+      const { result } = synced;
+      if (result.expansion) expansion = { derivedGrants: result.expansion.derived, expansionSeconds: seconds(result.expansionMs) };
+      bytes = synced.bytes;
+      writeSeconds = seconds(synced.writeMs);
     } finally {
       elapsedSeconds = progress.stop();
     }
     const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-    log.info({ file, syncId: store.syncId, ...store.counts(), bytes, elapsedSeconds, maxRssMB }, "sync finished");
+    log.info({ file, syncId: store.syncId, ...store.counts(), ...expansion, bytes, writeSeconds, elapsedSeconds, maxRssMB }, "sync finished");
     return 0;
   } catch (err) {
     await writer?.abort();
@@ -184,6 +204,10 @@ function interruptedBy(signal: AbortSignal): NodeJS.Signals | undefined {
 /** exitCodeOf follows the shell convention: 128 + the signal number. */
 function exitCodeOf(signal: NodeJS.Signals): number {
   return signal === "SIGINT" ? 130 : 143;
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
 }
 
 function errorCode(err: unknown): string {

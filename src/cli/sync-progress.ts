@@ -25,7 +25,8 @@ const NEXT_PHASE: Record<SyncProgress["phase"], string> = {
   resources: "static-entitlements",
   "static-entitlements": "entitlements",
   entitlements: "grants",
-  grants: "cleanup",
+  grants: "expansion",
+  expansion: "cleanup",
   cleanup: "done",
   done: "done",
 };

@@ -74,6 +74,11 @@ export interface AccessModel {
   /** Resources of each type, sorted by display name. */
   byType: Map<string, Resource[]>;
   grantCount: number;
+  /**
+   * Of grantCount, the grants a syncer derived by expansion (group members, inherited roles):
+   * the model works them out itself from the others, and says through what each is held.
+   */
+  derivedGrantCount: number;
   findings: Finding[];
   keys: KeyInfo[];
   /** How each namespace (by id) is held: by level, inherited first, then direct, then each group. */
@@ -129,8 +134,13 @@ export function buildAccessModel(input: ReportInput): AccessModel {
   const customRoleHolders = new Map<string, Ref[]>();
   const namespaceGrants = new Map<string, { level: string; principal: Ref }[]>();
   let grantCount = 0;
+  let derivedGrantCount = 0;
   for (const g of input.grants) {
     grantCount++;
+    if (isDerived(g)) {
+      derivedGrantCount++;
+      continue;
+    }
     const owner = g.entitlement?.resource?.id;
     const principal = g.principal?.id;
     if (!owner || !principal || !g.entitlement) continue;
@@ -254,6 +264,7 @@ export function buildAccessModel(input: ReportInput): AccessModel {
     resources,
     byType,
     grantCount,
+    derivedGrantCount,
     findings,
     keys,
     namespaceAccess,
@@ -268,6 +279,18 @@ export function buildAccessModel(input: ReportInput): AccessModel {
     keysOf: (p) => keysByOwner.get(key(p.type, p.id)) ?? [],
     roleSlug,
   };
+}
+
+/**
+ * isDerived tells a grant a syncer derived by expansion (docs/grant-expansion.md): its sources
+ * name the entitlements it came through, never its own (a listed grant that is also derived
+ * names itself among them).
+ */
+export function isDerived(grant: Grant): boolean {
+  const sources = grant.sources?.sources;
+  if (!sources || !grant.entitlement) return false;
+  const keys = Object.keys(sources);
+  return keys.length > 0 && !keys.includes(grant.entitlement.id);
 }
 
 function keyStatus(r: Resource): KeyInfo["status"] {

@@ -118,6 +118,8 @@ class Page {
     const types = [...m.resourceTypes].sort((a, b) => rank(a.id) - rank(b.id));
     const typeRows = types.map((t) => `<tr><th scope="row">${esc(t.displayName || t.id)}<td class="num">${m.byType.get(t.id)?.length ?? 0}`);
     typeRows.push(`<tr><th scope="row">Grants<td class="num">${m.grantCount}`);
+    // Expanded syncs hold the grants members and role holders get through their group or role; the tables below show them with the way they come.
+    if (m.derivedGrantCount > 0) typeRows.push(`<tr><th scope="row">of which derived (through a group or role)<td class="num">${m.derivedGrantCount}`);
     const html = `<section id="summary">
 <h2>Summary</h2>
 <div class="cards">

@@ -110,7 +110,7 @@ export async function runServiceMode(options: ServiceModeOptions): Promise<void>
       taskType: type,
       outcome: name,
       seconds: Math.round(seconds * 1000) / 1000,
-      ...(outcome.kind === "success" ? outcome.summary : {}),
+      ...(outcome.kind === "success" ? { ...(outcome.syncType ? { syncType: outcome.syncType } : {}), ...outcome.summary } : {}),
       ...(outcome.kind === "error" ? { code: outcome.status.code, error: outcome.status.message, nonRetryable: outcome.nonRetryable } : {}),
       ...(outcome.kind === "unfinished" && name !== "success" ? { reason: outcome.reason } : {}),
       ...(finishError ? { finishTaskError: describe(finishError) } : {}),

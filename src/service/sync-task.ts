@@ -12,7 +12,7 @@ import { syncIntoC1z } from "../c1z/sync-into-c1z.js";
 import { trackTempPath } from "../c1z/temp-paths.js";
 import { BatonService, type Task, type Task_SyncFullTask } from "../gen/c1/connectorapi/baton/v1/baton_pb.js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
-import type { ConnectorApi } from "../sync/syncer.js";
+import { syncTypeOf, type ConnectorApi } from "../sync/syncer.js";
 import type { BatonClient, UploadMessage } from "./baton-client.js";
 import type { ServiceObserver } from "./observer.js";
 import { syncScopeOfTask } from "./sync-scope.js";
@@ -118,13 +118,13 @@ export async function runSyncTask(options: SyncTaskOptions): Promise<TaskOutcome
   const untrack = trackTempPath(dir);
   try {
     const path = join(dir, "sync.c1z");
-    const writer = await createC1zWriter({ path, tempDir: dir, keepSyncs: 1 });
     const scope = syncScopeOfTask(options.sync);
-    const { result, bytes } = await syncIntoC1z(writer, { api: options.api, signal: stop.signal, ...scope });
-    log.debug({ taskId: task.id, syncId: result.syncId, resources: result.resources, entitlements: result.entitlements, grants: result.grants, bytes }, "sync written, uploading");
+    const writer = await createC1zWriter({ path, tempDir: dir, keepSyncs: 1, syncType: syncTypeOf(scope) });
+    const { result, bytes } = await syncIntoC1z(writer, { ...scope, api: options.api, signal: stop.signal, warn: (message, fields) => log.warn({ taskId: task.id, ...fields }, message) });
+    log.debug({ taskId: task.id, syncId: result.syncId, syncType: result.syncType, resources: result.resources, entitlements: result.entitlements, grants: result.grants, bytes }, "sync written, uploading");
     const uploaded = await upload(path, { ...options, signal: stop.signal });
     observer?.syncUploaded();
-    return { kind: "success", summary: { resources: result.resources, entitlements: result.entitlements, grants: result.grants, bytes: uploaded.bytes, chunks: uploaded.chunks } };
+    return { kind: "success", syncType: result.syncType, summary: { resources: result.resources, entitlements: result.entitlements, grants: result.grants, ...(result.expansion ? { derivedGrants: result.expansion.derived } : {}), bytes: uploaded.bytes, chunks: uploaded.chunks } };
   } catch (err) {
     if (stopReason === "cancelled") return stopped("task was cancelled by ConductorOne", false, true);
     if (stopReason === "heartbeat-failed") return stopped("task failed heartbeat: ConductorOne could not be told the task is alive", false);

@@ -10,7 +10,7 @@ import { StatusSchema, type Status } from "../gen/google/rpc/status_pb.js";
  * ConductorOne cancelled or that could not send their first heartbeat, as the Go SDK does).
  */
 export type TaskOutcome =
-  | { kind: "success"; response?: Any; annotations?: Any[]; cancelled?: undefined; summary?: Record<string, number> }
+  | { kind: "success"; response?: Any; annotations?: Any[]; cancelled?: undefined; syncType?: string; summary?: Record<string, number> }
   | { kind: "error"; status: Status; nonRetryable: boolean; cancelled?: boolean }
   | { kind: "unfinished"; reason: string; cancelled?: boolean; failed?: boolean };
 

@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
-import { findAnnotation, hasAnnotation } from "../connector/annotations.js";
+import { anyPack, anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
+import { annotation, findAnnotation, hasAnnotation } from "../connector/annotations.js";
 import {
   ChildResourceTypeSchema,
   ConnectorService,
   EntitlementSchema,
   EntitlementsService,
   GrantExpandableSchema,
+  GrantImmutableSchema,
+  GrantSchema,
   GrantsService,
+  ResourceGetterService,
   ResourceTypesService,
   ResourcesService,
   SkipEntitlementsAndGrantsSchema,
@@ -24,6 +27,7 @@ import {
   type ResourceType,
 } from "../connector/c1.js";
 import { RateLimitDescription_Status, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
+import { expandGrants, type ExpansionResult, type ExpansionStore, type StoredGrant } from "./expand.js";
 
 /** ConnectorApi makes one unary call to a connector (over gRPC, or in process). */
 export interface ConnectorApi {
@@ -39,12 +43,37 @@ export interface SyncStore {
   putGrant(grant: Grant): void | Promise<void>;
   /** Every stored resource of a type, in insertion order. */
   resourcesOfType(resourceTypeId: string): AsyncIterable<Resource> | Iterable<Resource>;
-  /** Whether an entitlement id was stored (to check GrantExpandable sources). */
-  entitlementOwner(entitlementId: string): ResourceId | undefined | Promise<ResourceId | undefined>;
+  /** Whether a resource is stored (a targeted sync fetches the resources its grants point at). */
+  hasResource(id: ResourceId): boolean | Promise<boolean>;
+  /** The store as grant expansion reads and writes it, once every grant is in. */
+  expansion(): ExpansionStore<unknown>;
+}
+
+/**
+ * SyncType is the kind of sync run a sync makes, as the SDK records it: `full`, `partial` (a
+ * targeted sync of some resources) or `resources_only` (entitlements and grants skipped).
+ */
+export type SyncType = "full" | "partial" | "resources_only";
+
+/**
+ * SyncScope is what a sync covers: the options of the SDK's syncer that a `sync_full` task and
+ * `sync -f` pass on (docs/grant-expansion.md, "What a sync stores").
+ */
+export interface SyncScope {
+  /** Store only the grants the connector lists, not those expansion derives (skip_expand_grants). */
+  skipExpandGrants?: boolean;
+  /** Resource types and resources only: a `resources_only` sync (skip_entitlements_and_grants). */
+  skipEntitlementsAndGrants?: boolean;
+  /** No grants (skip_grants; the SDK's CLI takes it only with targeted resources). */
+  skipGrants?: boolean;
+  /** Only these resource types (sync_resource_type_ids); an unknown one fails the sync. */
+  resourceTypeIds?: readonly string[];
+  /** A `partial` sync of these resources (their id and parent) through GetResource (targeted_sync_resources). */
+  targetedResources?: readonly Pick<Resource, "id" | "parentResourceId">[];
 }
 
 /** SyncOptions configures runSync. */
-export interface SyncOptions {
+export interface SyncOptions extends SyncScope {
   api: ConnectorApi;
   store: SyncStore;
   /** Concurrent calls within a phase, like the Go syncer's --workers (default 1). */
@@ -58,12 +87,14 @@ export interface SyncOptions {
   syncId?: string;
   /** Called after each phase with counts, for progress output. */
   onProgress?: (event: SyncProgress) => void;
+  /** Told what the SDK's syncer logs as a warning and goes on from (a target that does not exist, a cycle…). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
   signal?: AbortSignal;
 }
 
 /** SyncProgress reports how far a sync got. */
 export interface SyncProgress {
-  phase: "resource-types" | "resources" | "static-entitlements" | "entitlements" | "grants" | "cleanup" | "done";
+  phase: "resource-types" | "resources" | "static-entitlements" | "entitlements" | "grants" | "expansion" | "cleanup" | "done";
   resources: number;
   entitlements: number;
   grants: number;
@@ -73,27 +104,56 @@ export interface SyncProgress {
 /** SyncResult summarizes a finished sync. */
 export interface SyncResult extends SyncProgress {
   syncId: string;
+  syncType: SyncType;
+  /** What grant expansion did; absent when the sync does not expand. */
+  expansion?: ExpansionResult;
+  /** Wall time of grant expansion, in ms (0 when none ran). */
+  expansionMs: number;
 }
 
-/** KSUID-like sync ids: 27 base62 characters, as the Go SDK uses. */
-export function newSyncId(): string {
-  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  return [...randomBytes(27)].map((b) => alphabet[b % 62]).join("");
+/** syncTypeOf is the sync run a scope makes: targeted → partial, else skipping entitlements and grants → resources_only, else full. */
+export function syncTypeOf(scope: SyncScope): SyncType {
+  if ((scope.targetedResources?.length ?? 0) > 0) return "partial";
+  return scope.skipEntitlementsAndGrants ? "resources_only" : "full";
+}
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** KSUID_EPOCH is the KSUID format's epoch (2014-05-13T16:53:20Z), in seconds. */
+const KSUID_EPOCH = 1_400_000_000;
+
+/**
+ * newSyncId makes a KSUID, as the Go SDK names its syncs: 4 bytes of seconds since the KSUID
+ * epoch and 16 random bytes, in 27 base62 characters. Readers of v1 files do not check the
+ * format, but the SDK's v1 → v3 conversion parses every sync id as a KSUID.
+ */
+export function newSyncId(now: Date = new Date()): string {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUInt32BE(Math.max(0, Math.floor(now.getTime() / 1000) - KSUID_EPOCH) >>> 0, 0);
+  randomBytes(16).copy(bytes, 4);
+  let value = BigInt(`0x${bytes.toString("hex")}`);
+  let text = "";
+  for (let i = 0; i < 27; i++) {
+    text = BASE62[Number(value % 62n)]! + text;
+    value /= 62n;
+  }
+  return text;
 }
 
 /**
- * runSync performs a full sync the way the baton Go syncer drives a connector
- * (docs/baton-protocol.md, "Full sync call order" and "Type-scoped listing"): Validate; resource
- * types; resources per type, then children; static entitlements; entitlements and grants per
- * resource honouring the skip annotations, or per type for types marked
- * TypeScopedEntitlements/TypeScopedGrants; Cleanup. Within each phase the types are taken
- * last-announced first, as the Go syncer's action stack takes them. Every call is preceded by
- * RateLimiterService/Do, as the Go client does. A GrantExpandable whose source is not an
- * entitlement of the grant's principal fails the sync, as it fails the Go syncer.
+ * runSync performs a sync the way the baton Go syncer (v0.25.0) drives a connector
+ * (docs/baton-protocol.md, "Full sync call order" and "Type-scoped listing"; docs/grant-expansion.md):
+ * Validate; resource types; then, for a full sync, resources per type and their children, static
+ * entitlements, entitlements and grants per resource honouring the skip annotations (or per type
+ * for types marked TypeScopedEntitlements/TypeScopedGrants), and grant expansion; for a targeted
+ * sync, each target through GetResource with its own entitlements, grants and children; then
+ * Cleanup. Within each phase the types are taken last-announced first, as the Go syncer's action
+ * stack takes them. Every call is preceded by RateLimiterService/Do, as the Go client does.
  */
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const { store, signal } = options;
+  const warn = options.warn ?? (() => {});
   const workers = Math.max(1, options.workers ?? 1);
+  const syncType = syncTypeOf(options);
   const progress: SyncProgress = { phase: "resource-types", resources: 0, entitlements: 0, grants: 0, calls: 0 };
   const report = (phase: SyncProgress["phase"]) => options.onProgress?.({ ...progress, phase });
 
@@ -128,12 +188,15 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const validated = await call(ConnectorService.method.validate, {});
   const syncId = supportsSyncId(validated.sdkVersion) ? (options.syncId ?? newSyncId()) : "";
 
-  const types: ResourceType[] = [];
-  await pages((pageToken) => call(ResourceTypesService.method.listResourceTypes, { pageToken, activeSyncId: syncId }), async (t) => {
-    if (!t.id) return;
-    types.push(t);
-    await store.putResourceType(t);
-  });
+  const announced: ResourceType[] = [];
+  await pages((pageToken) => call(ResourceTypesService.method.listResourceTypes, { pageToken, activeSyncId: syncId }), (t) => void (t.id && announced.push(t)));
+  const wanted = options.resourceTypeIds && options.resourceTypeIds.length > 0 ? new Set(options.resourceTypeIds) : undefined;
+  for (const id of wanted ?? []) {
+    if (!announced.some((t) => t.id === id)) throw new Error(`invalid resource type '${id}' in filter`);
+  }
+  const types = announced.filter((t) => !wanted || wanted.has(t.id));
+  for (const t of types) await store.putResourceType(t);
+  const typeIds = new Set(types.map((t) => t.id));
   report("resource-types");
   // The Go syncer keeps its work on a stack: it pushes one action per type in the announced
   // order, so each phase takes the types last-announced first.
@@ -151,12 +214,12 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       },
     );
   }
-  /** listChildren counts a newly stored resource and lists its child resource types (once each). */
+  /** listChildren counts a newly stored resource and lists its child resource types (once each, synced types only). */
   function listChildren(resource: Resource): Promise<void> | undefined {
     progress.resources++;
     if (!hasAnnotation(resource.annotations, ChildResourceTypeSchema)) return undefined;
     const id = resource.id!;
-    const children = resource.annotations.flatMap((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId ?? []);
+    const children = resource.annotations.flatMap((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId ?? []).filter((t) => typeIds.has(t));
     return (async () => {
       for (const type of children) {
         const key = `${type}\u0000${id.resourceType}:${id.resource}`;
@@ -166,25 +229,16 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
       }
     })();
   }
-  await parallel(stacked, workers, (t) => listResources(t.id, undefined));
-  report("resources");
-
-  for (const t of stacked) {
-    const templates: Entitlement[] = [];
-    await pages((pageToken) => call(EntitlementsService.method.listStaticEntitlements, { resourceTypeId: t.id, pageToken, activeSyncId: syncId }), async (e) => void templates.push(e));
-    if (templates.length === 0) continue;
-    for await (const resource of store.resourcesOfType(t.id)) {
-      for (const tpl of templates) {
-        await store.putEntitlement(create(EntitlementSchema, { ...tpl, id: `${t.id}:${resource.id!.resource}:${tpl.slug}`, resource, displayName: tpl.displayName || resource.displayName }));
-        progress.entitlements++;
-      }
-    }
-  }
-  report("static-entitlements");
 
   const skips = (resource: Resource, type: ResourceType, schema: DescMessage) => hasAnnotation(resource.annotations, schema) || hasAnnotation(type.annotations, schema);
+  // Types marked TypeScopedEntitlements/Grants get one type-level chain instead of one per
+  // resource: the request names the type as a stub resource and carries the marker.
+  const typeScoped = (type: ResourceType, schema: DescMessage) =>
+    options.typeScoped !== false && hasAnnotation(type.annotations, schema) && !hasAnnotation(type.annotations, SkipEntitlementsAndGrantsSchema);
   const putEntitlement = async (e: Entitlement) => {
     if (!e.id || !e.resource?.id) return;
+    // A full sync keeps only what points into the types it synced (the SDK's fresh-ingest filter).
+    if (syncType === "full" && !typeIds.has(e.resource.id.resourceType)) return;
     await store.putEntitlement(e);
     progress.entitlements++;
   };
@@ -194,43 +248,157 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     progress.grants++;
     return undefined;
   };
-  const putGrant = (g: Grant): Promise<void> | undefined => {
-    const checked = checkExpandable(g, store);
-    return checked ? checked.then(() => storeGrant(g)) : storeGrant(g);
-  };
-  // Types marked TypeScopedEntitlements/Grants get one type-level chain instead of one per
-  // resource: the request names the type as a stub resource and carries the marker.
-  const typeScoped = (type: ResourceType, schema: DescMessage) =>
-    options.typeScoped !== false && hasAnnotation(type.annotations, schema) && !hasAnnotation(type.annotations, SkipEntitlementsAndGrantsSchema);
-  const typeStub = (type: ResourceType) => create(ResourceSchema, { id: { resourceType: type.id, resource: type.id } });
 
-  await parallel(stacked.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
-    pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedEntitlementsSchema, create(TypeScopedEntitlementsSchema))] }), putEntitlement),
-  );
-  // A type that skips them as a whole is passed over without reading its resources back: the
-  // calls are the same, and a sync's largest types (users) are such types.
-  const typeSkips = (type: ResourceType, ...schemas: DescMessage[]) => schemas.some((schema) => hasAnnotation(type.annotations, schema));
-  const perResourceEntitlements = stacked.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema, SkipEntitlementsSchema));
-  await forEachResource(perResourceEntitlements, store, workers, async (resource, type) => {
-    if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || skips(resource, type, SkipEntitlementsSchema)) return;
-    await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
-  });
-  report("entitlements");
-
-  await parallel(stacked.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
-    pages((pageToken) => call(GrantsService.method.listGrants, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedGrantsSchema, create(TypeScopedGrantsSchema))] }), putGrant),
-  );
-  const perResourceGrants = stacked.filter((t) => !typeScoped(t, TypeScopedGrantsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema));
-  await forEachResource(perResourceGrants, store, workers, async (resource, type) => {
-    // Like the Go syncer: SkipGrants counts on the resource only, not on its type.
-    if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || hasAnnotation(resource.annotations, SkipGrantsSchema)) return;
-    await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), putGrant);
-  });
-  report("grants");
+  let expansion: ExpansionResult | undefined;
+  let expansionMs = 0;
+  if (syncType === "partial") {
+    await syncTargets(options.targetedResources ?? []);
+  } else {
+    await parallel(stacked, workers, (t) => listResources(t.id, undefined));
+    report("resources");
+    if (syncType === "full") {
+      await syncEntitlementsAndGrants();
+      if (!options.skipExpandGrants) {
+        const started = performance.now();
+        expansion = expandGrants(store.expansion(), ({ message, fields }) => warn(message, fields));
+        expansionMs = performance.now() - started;
+        report("expansion");
+      }
+    }
+  }
 
   if (syncId) await call(ConnectorService.method.cleanup, { activeSyncId: syncId });
   report("done");
-  return { ...progress, phase: "done", syncId };
+  return { ...progress, phase: "done", syncId, syncType, expansion, expansionMs };
+
+  async function syncEntitlementsAndGrants(): Promise<void> {
+    for (const t of stacked) {
+      const templates: Entitlement[] = [];
+      await pages((pageToken) => call(EntitlementsService.method.listStaticEntitlements, { resourceTypeId: t.id, pageToken, activeSyncId: syncId }), async (e) => void templates.push(e));
+      if (templates.length === 0) continue;
+      for await (const resource of store.resourcesOfType(t.id)) {
+        for (const tpl of templates) {
+          await store.putEntitlement(create(EntitlementSchema, { ...tpl, id: `${t.id}:${resource.id!.resource}:${tpl.slug}`, resource, displayName: tpl.displayName || resource.displayName }));
+          progress.entitlements++;
+        }
+      }
+    }
+    report("static-entitlements");
+
+    const typeStub = (type: ResourceType) => create(ResourceSchema, { id: { resourceType: type.id, resource: type.id } });
+    await parallel(stacked.filter((t) => typeScoped(t, TypeScopedEntitlementsSchema) && !hasAnnotation(t.annotations, SkipEntitlementsSchema)), workers, (type) =>
+      pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedEntitlementsSchema, create(TypeScopedEntitlementsSchema))] }), putEntitlement),
+    );
+    // A type that skips them as a whole is passed over without reading its resources back: the
+    // calls are the same, and a sync's largest types (users) are such types.
+    const typeSkips = (type: ResourceType, ...schemas: DescMessage[]) => schemas.some((schema) => hasAnnotation(type.annotations, schema));
+    const perResourceEntitlements = stacked.filter((t) => !typeScoped(t, TypeScopedEntitlementsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema, SkipEntitlementsSchema));
+    await forEachResource(perResourceEntitlements, store, workers, async (resource, type) => {
+      if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || skips(resource, type, SkipEntitlementsSchema)) return;
+      await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
+    });
+    report("entitlements");
+    if (options.skipGrants) return;
+
+    const putGrant = (g: Grant): Promise<void> | undefined => {
+      const kept = freshGrant(g, typeIds);
+      return kept ? storeGrant(kept) : undefined;
+    };
+    await parallel(stacked.filter((t) => typeScoped(t, TypeScopedGrantsSchema)), workers, (type) =>
+      pages((pageToken) => call(GrantsService.method.listGrants, { resource: typeStub(type), pageToken, activeSyncId: syncId, annotations: [anyPack(TypeScopedGrantsSchema, create(TypeScopedGrantsSchema))] }), putGrant),
+    );
+    const perResourceGrants = stacked.filter((t) => !typeScoped(t, TypeScopedGrantsSchema) && !typeSkips(t, SkipEntitlementsAndGrantsSchema));
+    await forEachResource(perResourceGrants, store, workers, async (resource, type) => {
+      // Like the Go syncer: SkipGrants counts on the resource only, not on its type.
+      if (skips(resource, type, SkipEntitlementsAndGrantsSchema) || hasAnnotation(resource.annotations, SkipGrantsSchema)) return;
+      await pages((pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }), putGrant);
+    });
+    report("grants");
+  }
+
+  /**
+   * syncTargets is the SDK's targeted (partial) sync: each target read with GetResource (one
+   * that does not exist is skipped with a warning), its own entitlements and grants unless its
+   * type lists them per type (TypeScoped…) or skips them, its children listed (without their
+   * entitlements and grants), and the resource of each grant's entitlement fetched when the sync
+   * does not hold it. No static entitlements, no expansion.
+   */
+  async function syncTargets(targets: readonly Pick<Resource, "id" | "parentResourceId">[]): Promise<void> {
+    const seen = new Set<string>();
+    const byId = new Map(types.map((t) => [t.id, t]));
+    for (const target of targets) {
+      const id = target.id;
+      if (!id?.resourceType || !id.resource || !typeIds.has(id.resourceType)) continue;
+      const parent = target.parentResourceId;
+      const key = [id.resourceType, id.resource, parent?.resourceType ?? "", parent?.resource ?? ""].join("\u0000");
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const resource = await getResource(id, parent);
+      if (!resource) continue;
+      const type = byId.get(id.resourceType)!;
+      if ((await store.putResource(resource)) !== false) progress.resources++;
+      if (!options.skipEntitlementsAndGrants && !skips(resource, type, SkipEntitlementsAndGrantsSchema)) {
+        if (!typeScoped(type, TypeScopedEntitlementsSchema) && !skips(resource, type, SkipEntitlementsSchema)) {
+          await pages((pageToken) => call(EntitlementsService.method.listEntitlements, { resource, pageToken, activeSyncId: syncId }), putEntitlement);
+        }
+        if (!options.skipGrants && !typeScoped(type, TypeScopedGrantsSchema) && !hasAnnotation(resource.annotations, SkipGrantsSchema)) {
+          await pages(
+            (pageToken) => call(GrantsService.method.listGrants, { resource, pageToken, activeSyncId: syncId }),
+            async (g) => {
+              await storeGrant(g);
+              const owner = g.entitlement?.resource;
+              if (owner?.id && !(await store.hasResource(owner.id))) {
+                const fetched = await getResource(owner.id, owner.parentResourceId);
+                if (fetched && (await store.putResource(fetched)) !== false) progress.resources++;
+              }
+            },
+          );
+        }
+      }
+      for (const child of resource.annotations.flatMap((a) => findAnnotation([a], ChildResourceTypeSchema)?.resourceTypeId ?? [])) {
+        if (typeIds.has(child)) await listResources(child, resource.id);
+      }
+    }
+    report("resources");
+  }
+
+  /** getResource reads one resource; one that does not exist (or a connector that cannot say) is skipped with a warning. */
+  async function getResource(id: ResourceId, parent: ResourceId | undefined): Promise<Resource | undefined> {
+    try {
+      const res = await call(ResourceGetterService.method.getResource, { resourceId: id, parentResourceId: parent, activeSyncId: syncId });
+      return res.resource?.id ? res.resource : undefined;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // NOT_FOUND (5) and UNIMPLEMENTED (12), as grpc-js reports them.
+      if (code === 5 || code === 12) {
+        warn("skipping resource that cannot be read", { resourceType: id.resourceType, resource: id.resource, code });
+        return undefined;
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * freshGrant is the SDK's fresh-ingest filter for a full sync: a grant whose entitlement or
+ * principal is of a type the sync did not store is dropped; the principal types a GrantExpandable
+ * passes on are narrowed to the stored ones, and if none is left the grant is kept without it
+ * (an empty list would mean every type).
+ */
+function freshGrant(grant: Grant, typeIds: ReadonlySet<string>): Grant | undefined {
+  const entitlementType = grant.entitlement?.resource?.id?.resourceType;
+  const principalType = grant.principal?.id?.resourceType;
+  if (entitlementType === undefined || principalType === undefined) return grant;
+  if (!typeIds.has(entitlementType) || !typeIds.has(principalType)) return undefined;
+  const at = grant.annotations.findIndex((a) => a.typeUrl.endsWith(`/${GrantExpandableSchema.typeName}`));
+  if (at < 0) return grant;
+  const expandable = anyUnpack(grant.annotations[at]!, GrantExpandableSchema);
+  if (!expandable || expandable.resourceTypeIds.length === 0 || expandable.resourceTypeIds.every((t) => typeIds.has(t))) return grant;
+  const narrowed = expandable.resourceTypeIds.filter((t) => typeIds.has(t));
+  const annotations = [...grant.annotations];
+  if (narrowed.length === 0) annotations.splice(at, 1);
+  else annotations[at] = annotation(GrantExpandableSchema, { ...expandable, resourceTypeIds: narrowed });
+  return { ...grant, annotations };
 }
 
 /** supportsSyncId: the Go syncer sends active_sync_id to connectors of SDK version ≥ 0.4.3. */
@@ -239,21 +407,6 @@ function supportsSyncId(version: string): boolean {
   if (!m) return false;
   const [major, minor, patch] = m.slice(1).map(Number) as [number, number, number];
   return major > 0 || minor > 4 || (minor === 4 && patch >= 3);
-}
-
-/** checkExpandable fails a GrantExpandable grant whose sources are not its principal's; undefined when there is nothing to check. */
-function checkExpandable(grant: Grant, store: SyncStore): Promise<void> | undefined {
-  const expandable = findAnnotation(grant.annotations as Any[], GrantExpandableSchema);
-  if (!expandable) return undefined;
-  return (async () => {
-    const principal = grant.principal?.id;
-    for (const source of expandable.entitlementIds) {
-      const owner = await store.entitlementOwner(source);
-      if (owner && (owner.resourceType !== principal?.resourceType || owner.resource !== principal?.resource)) {
-        throw new Error(`grant ${grant.id}: expandable source entitlement ${source} does not belong to the grant's principal (source entitlement resource id did not match grant principal id)`);
-      }
-    }
-  })();
 }
 
 async function forEachResource(types: ResourceType[], store: SyncStore, workers: number, each: (resource: Resource, type: ResourceType) => Promise<void>): Promise<void> {
@@ -281,6 +434,7 @@ export interface MemoryStore extends SyncStore {
   resourceTypes: ResourceType[];
   resources: Resource[];
   entitlements: Entitlement[];
+  /** Grants as the connector listed them (GrantExpandable included), then those expansion derived. */
   grants: Grant[];
 }
 
@@ -289,7 +443,54 @@ export function createMemoryStore(): MemoryStore {
   const resources = new Map<string, Resource>();
   const entitlements = new Map<string, Entitlement>();
   const grants = new Map<string, Grant>();
+  /** Grant ids by entitlement id, for expansion. */
+  const grantsByEntitlement = new Map<string, string[]>();
   const resourceTypes: ResourceType[] = [];
+  const immutable = annotation(GrantImmutableSchema);
+  type MemoryGrant = StoredGrant<Resource> & { id: string };
+  const stored = (g: Grant): MemoryGrant => ({
+    id: g.id,
+    principalType: g.principal!.id!.resourceType,
+    principalId: g.principal!.id!.resource,
+    principal: g.principal!,
+    sources: new Map(Object.entries(g.sources?.sources ?? {}).map(([k, v]) => [k, v.isDirect])),
+  });
+  const put = (g: Grant) => {
+    if (!grants.has(g.id)) {
+      const ids = grantsByEntitlement.get(g.entitlement?.id ?? "");
+      if (ids) ids.push(g.id);
+      else grantsByEntitlement.set(g.entitlement?.id ?? "", [g.id]);
+    }
+    grants.set(g.id, g);
+  };
+  const expansion: ExpansionStore<Resource, MemoryGrant> = {
+    *expandableGrants() {
+      for (const g of grants.values()) {
+        const expandable = findAnnotation(g.annotations as Any[], GrantExpandableSchema);
+        if (!expandable || !g.principal?.id || !g.entitlement) continue;
+        if (!expandable.entitlementIds.some((id) => id.trim() !== "")) continue;
+        yield { entitlementId: g.entitlement.id, principalType: g.principal.id.resourceType, principalId: g.principal.id.resource, ...expandable };
+      }
+    },
+    entitlementOwner(id) {
+      const owner = entitlements.get(id)?.resource?.id;
+      return owner && `${owner.resourceType}\u0000${owner.resource}`;
+    },
+    *grantsOn(entitlementId) {
+      for (const id of grantsByEntitlement.get(entitlementId) ?? []) {
+        const g = grants.get(id);
+        if (g?.principal?.id) yield stored(g);
+      }
+    },
+    putDerived(d) {
+      const sources = Object.fromEntries([...d.sources].map(([k, isDirect]) => [k, { isDirect }]));
+      put(create(GrantSchema, { id: d.id, entitlement: entitlements.get(d.entitlementId), principal: d.principal, annotations: [immutable], sources: { sources } }));
+    },
+    setSources(grant, sources) {
+      const g = grants.get(grant.id)!;
+      grants.set(grant.id, { ...g, sources: create(GrantSchema, { sources: { sources: Object.fromEntries([...sources].map(([k, isDirect]) => [k, { isDirect }])) } }).sources });
+    },
+  };
   return {
     resourceTypes,
     get resources() {
@@ -309,10 +510,11 @@ export function createMemoryStore(): MemoryStore {
       return true;
     },
     putEntitlement: (e) => void entitlements.set(e.id, e),
-    putGrant: (g) => void grants.set(g.id, g),
+    putGrant: put,
     *resourcesOfType(id) {
       for (const r of resources.values()) if (r.id!.resourceType === id) yield r;
     },
-    entitlementOwner: (id) => entitlements.get(id)?.resource?.id,
+    hasResource: (id) => resources.has(`${id.resourceType}:${id.resource}`),
+    expansion: () => expansion as ExpansionStore<unknown>,
   };
 }

@@ -75,14 +75,16 @@ describe("the c1z writer", () => {
     await writer.finish();
   });
 
-  it("stores a resource once per sync and answers entitlementOwner from SQLite", async () => {
+  it("stores a resource once per sync and answers hasResource and entitlement owners from SQLite", async () => {
     const writer = await createC1zWriter({ path: join(dir, "sync.c1z"), tempDir: dir });
     expect(writer.putResource(user(1))).toBe(true);
     expect(writer.putResource(user(1))).toBe(false);
     const resource = user(1);
     writer.putEntitlement({ $typeName: "c1.connector.v2.Entitlement", id: "user:u000001:self", resource, displayName: "", description: "", grantableTo: [], annotations: [], purpose: 0, slug: "self" });
-    expect(writer.entitlementOwner("user:u000001:self")).toMatchObject({ resourceType: "user", resource: "u000001" });
-    expect(writer.entitlementOwner("nope")).toBeUndefined();
+    expect(writer.hasResource(resource.id!)).toBe(true);
+    expect(writer.hasResource(user(2).id!)).toBe(false);
+    expect(writer.expansion().entitlementOwner("user:u000001:self")).toBe("user\u0000u000001");
+    expect(writer.expansion().entitlementOwner("nope")).toBeUndefined();
     await writer.finish();
     const file = decodeC1z(join(dir, "sync.c1z"));
     try {

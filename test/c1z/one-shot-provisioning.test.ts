@@ -146,7 +146,8 @@ describe("one-shot provisioning with the sync file, end to end", () => {
     expect(run.stdout).toMatch(/\nuser +User +10\n/);
     expect(run.stdout).toMatch(/\nnamespace +Namespace +4\n/);
     expect(run.stdout).toMatch(/\nsecurity-insight +Security Insight +10\n/);
-    expect(run.stdout).toMatch(/\nentitlements +26\ngrants +56\n$/);
+    // 56 grants the connector listed, 34 that expansion derived (group members, inherited namespace admin).
+    expect(run.stdout).toMatch(/\nentitlements +26\ngrants +90\n +direct +56\n +derived +34\n$/);
     expect(readdirSync(dir).sort()).toEqual(["sync.c1z"]);
   });
 });

@@ -35,7 +35,8 @@ describe("full sync of the demo account", () => {
   beforeAll(async () => {
     stack = await startStack();
     store = createMemoryStore();
-    await runSync({ api: stack.client, store });
+    // What the connector itself lists: the grants expansion derives from them are the syncer's (test/c1z/golden-sync.test.ts).
+    await runSync({ api: stack.client, store, skipExpandGrants: true });
     upstreamRequests = stack.simulator.stats.requests;
   });
   afterAll(() => stack.close());
@@ -290,7 +291,7 @@ describe("full sync of the demo account", () => {
   it("lists the same entitlements and grants per resource, as older syncers ask for them", async () => {
     const legacy = createMemoryStore();
     const before = stack.simulator.stats.requests;
-    await runSync({ api: stack.client, store: legacy, typeScoped: false });
+    await runSync({ api: stack.client, store: legacy, typeScoped: false, skipExpandGrants: true });
     expect(legacy.entitlements.map((e) => e.id).sort()).toEqual(store.entitlements.map((e) => e.id).sort());
     expect(legacy.grants.map(summary).sort()).toEqual(store.grants.map(summary).sort());
     // The same lists, once each (the account id is remembered by the process).

@@ -250,7 +250,7 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
     // And a full sync shows the same: every modelled namespace permission is granted, nothing else.
     stack.simulator.onRequest(undefined);
     const synced = createMemoryStore();
-    await runSync({ api: stack.client, store: synced, workers: 4 });
+    await runSync({ api: stack.client, store: synced, workers: 4, skipExpandGrants: true }); // what the connector lists, against the model
     const grants = new Set(synced.grants.map((g) => g.id));
     for (const principal of principals.values()) {
       for (const ns of OUR_NAMESPACES) {

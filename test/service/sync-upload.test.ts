@@ -1,5 +1,7 @@
 import { rootCertificates } from "node:tls";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import type { Task_SyncFullTaskSchema } from "../../src/gen/c1/connectorapi/baton/v1/baton_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openC1z } from "../../src/c1z/c1z-reader.js";
 import { createLogger } from "../../src/logger.js";
@@ -61,6 +63,44 @@ describe("sync task: upload", () => {
     if (outcome.kind !== "success") throw new Error("the sync failed");
     expect([...reader.resources()].length).toBe(outcome.summary?.resources);
     await reader.close();
+  });
+
+  /** syncTask runs a sync task of this scope and opens what it uploaded. */
+  async function syncTask(scope: MessageInitShape<typeof Task_SyncFullTaskSchema>) {
+    const id = c1.addTask({ taskType: { case: "syncFull", value: scope } });
+    const task = c1.tasks.get(id)!.task;
+    if (task.taskType.case !== "syncFull") throw new Error("not a sync");
+    const outcome = await runSyncTask({ task, sync: task.taskType.value, api: stack.client, baton, hostId: "in-process", signal: new AbortController().signal, log, tempDir: dir });
+    expect(outcome.kind).toBe("success");
+    const file = join(dir, `${id}.c1z`);
+    writeFileSync(file, c1.tasks.get(id)!.uploads[0]!.data);
+    const reader = await openC1z(file);
+    try {
+      return { syncType: reader.sync?.syncType, resources: [...reader.resources()].map((r) => `${r.id!.resourceType}:${r.id!.resource}`), entitlements: [...reader.entitlements()].length, grants: [...reader.grants()] };
+    } finally {
+      await reader.close();
+    }
+  }
+
+  it("syncs what the task's scope asks for, recorded as the SDK records it", async () => {
+    const full = await syncTask({});
+    expect(full.syncType).toBe("full");
+    const derived = full.grants.filter((g) => g.sources && Object.keys(g.sources.sources).length > 0 && !g.sources.sources[g.entitlement!.id]);
+    expect(derived.length).toBeGreaterThan(0);
+    // skip_expand_grants: ConductorOne expands; the derived grants are left out.
+    const unexpanded = await syncTask({ skipExpandGrants: true });
+    expect(unexpanded.grants.length).toBe(full.grants.length - derived.length);
+    // skip_entitlements_and_grants with sync_resource_type_ids: users only, resources only.
+    const usersOnly = await syncTask({ skipEntitlementsAndGrants: true, syncResourceTypeIds: ["user"] });
+    expect(usersOnly).toMatchObject({ syncType: "resources_only", entitlements: 0, grants: [] });
+    expect(usersOnly.resources.length).toBeGreaterThan(0);
+    expect(usersOnly.resources.every((r) => r.startsWith("user:"))).toBe(true);
+    // targeted_sync_resources: a partial sync of those resources.
+    const user = full.resources.find((r) => r.startsWith("user:"))!.slice("user:".length);
+    const targeted = await syncTask({ targetedSyncResources: [{ id: { resourceType: "user", resource: user } }] });
+    expect(targeted.syncType).toBe("partial");
+    expect(targeted.resources).toContain(`user:${user}`);
+    expect(targeted.resources.length).toBeLessThan(full.resources.length);
   });
 
   it("clamps next_heartbeat to [1 s, 5 min], 0 meaning 30 s", () => {
