@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -288,6 +288,8 @@ describe("service mode: one connector process, many tasks", () => {
     expect(value("temporalcloud_connector_service_last_successful_sync_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 120);
     expect(text).toMatch(/temporalcloud_connector_service_task_duration_seconds_count\{type="sync_full"\} 5/);
 
+    // Every sync's temporary directory is gone once its task finished.
+    expect(readdirSync(f.dir).filter((name) => name.startsWith("service-sync-"))).toEqual([]);
     const secret = f.client.clientSecret;
     const everything = [text, ...cli.stdout, ...cli.stderr].join("\n");
     expect(cli.stderr.length).toBeGreaterThan(20);
