@@ -43,50 +43,42 @@ describe("sync task: upload", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("sends metadata, fixed-size chunks and the SHA-256 of the whole file, which is the sync's c1z", async () => {
-    const id = c1.addTask({ taskType: { case: "syncFull", value: {} } });
-    const task = c1.tasks.get(id)!.task;
-    if (task.taskType.case !== "syncFull") throw new Error("not a sync");
-    const outcome = await runSyncTask({ task, sync: task.taskType.value, api: stack.client, baton, hostId: "in-process", signal: new AbortController().signal, log, chunkBytes: 4096, tempDir: dir });
-    expect(outcome).toMatchObject({ kind: "success", summary: { chunks: expect.any(Number) } });
-    const [upload] = c1.tasks.get(id)!.uploads;
-    expect(upload).toMatchObject({ taskId: id, hostId: "in-process", accepted: true, checksumOk: true });
-    const sizes = upload!.chunkSizes;
-    expect(sizes.length).toBeGreaterThan(2);
-    expect(sizes.slice(0, -1).every((size) => size === 4096)).toBe(true);
-    expect(sizes.at(-1)).toBeGreaterThan(0);
-    expect(sizes.at(-1)).toBeLessThanOrEqual(4096);
-    const file = join(dir, "upload.c1z");
-    writeFileSync(file, upload!.data);
-    const reader = await openC1z(file);
-    expect(reader.sync?.syncType).toBe("full");
-    if (outcome.kind !== "success") throw new Error("the sync failed");
-    expect([...reader.resources()].length).toBe(outcome.summary?.resources);
-    await reader.close();
-  });
-
   /** syncTask runs a sync task of this scope and opens what it uploaded. */
-  async function syncTask(scope: MessageInitShape<typeof Task_SyncFullTaskSchema>) {
+  async function syncTask(scope: MessageInitShape<typeof Task_SyncFullTaskSchema>, chunkBytes?: number) {
     const id = c1.addTask({ taskType: { case: "syncFull", value: scope } });
     const task = c1.tasks.get(id)!.task;
     if (task.taskType.case !== "syncFull") throw new Error("not a sync");
-    const outcome = await runSyncTask({ task, sync: task.taskType.value, api: stack.client, baton, hostId: "in-process", signal: new AbortController().signal, log, tempDir: dir });
-    expect(outcome.kind).toBe("success");
+    const outcome = await runSyncTask({ task, sync: task.taskType.value, api: stack.client, baton, hostId: "in-process", signal: new AbortController().signal, log, tempDir: dir, chunkBytes });
+    if (outcome.kind !== "success") throw new Error(`the sync task ended ${outcome.kind}`);
+    const upload = c1.tasks.get(id)!.uploads[0]!;
     const file = join(dir, `${id}.c1z`);
-    writeFileSync(file, c1.tasks.get(id)!.uploads[0]!.data);
+    writeFileSync(file, upload.data);
     const reader = await openC1z(file);
     try {
-      return { syncType: reader.sync?.syncType, resources: [...reader.resources()].map((r) => `${r.id!.resourceType}:${r.id!.resource}`), entitlements: [...reader.entitlements()].length, grants: [...reader.grants()] };
+      return { id, outcome, upload, syncType: reader.sync?.syncType, resources: [...reader.resources()].map((r) => `${r.id!.resourceType}:${r.id!.resource}`), entitlements: [...reader.entitlements()].length, grants: [...reader.grants()] };
     } finally {
       await reader.close();
     }
   }
 
-  it("syncs what the task's scope asks for, recorded as the SDK records it", async () => {
-    const full = await syncTask({});
+  let full: Awaited<ReturnType<typeof syncTask>>;
+
+  it("sends metadata, fixed-size chunks and the SHA-256 of the whole file, which is the sync's c1z", async () => {
+    full = await syncTask({}, 4096);
+    expect(full.upload).toMatchObject({ taskId: full.id, hostId: "in-process", accepted: true, checksumOk: true });
+    const sizes = full.upload.chunkSizes;
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(sizes.slice(0, -1).every((size) => size === 4096)).toBe(true);
+    expect(sizes.at(-1)).toBeGreaterThan(0);
+    expect(sizes.at(-1)).toBeLessThanOrEqual(4096);
+    expect(full.outcome.summary).toMatchObject({ chunks: sizes.length, bytes: full.upload.data.length, resources: full.resources.length });
     expect(full.syncType).toBe("full");
+  });
+
+  it("syncs what the task's scope asks for, recorded as the SDK records it", async () => {
     const derived = full.grants.filter((g) => g.sources && Object.keys(g.sources.sources).length > 0 && !g.sources.sources[g.entitlement!.id]);
     expect(derived.length).toBeGreaterThan(0);
+    expect(full.outcome.summary?.derivedGrants).toBe(derived.length);
     // skip_expand_grants: ConductorOne expands; the derived grants are left out.
     const unexpanded = await syncTask({ skipExpandGrants: true });
     expect(unexpanded.grants.length).toBe(full.grants.length - derived.length);
