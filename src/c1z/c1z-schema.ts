@@ -1,4 +1,21 @@
 /**
+ * DEFERRED_GRANT_INDEXES are the indexes of v1_grants that a sync never reads: the writer creates
+ * them when it finishes, over every row at once, instead of updating them row by row (grants
+ * arrive in no useful order for them, and keeping them up to date took most of the time of
+ * writing 200,000 grants). The unique one is also why the writer inserts grants without an
+ * upsert and removes a grant listed twice when it finishes.
+ */
+export const DEFERRED_GRANT_INDEXES: readonly { name: string; create: string }[] = [
+  { name: "idx_grants_resource_type_id_resource_id_v1", create: "create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants (resource_type_id, resource_id)" },
+  { name: "idx_grants_principal_id_v1", create: "create index if not exists idx_grants_principal_id_v1 on v1_grants (principal_resource_type_id, principal_resource_id)" },
+  {
+    name: "idx_grants_entitlement_id_principal_id_v1",
+    create: "create index if not exists idx_grants_entitlement_id_principal_id_v1 on v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id)",
+  },
+  { name: "idx_grants_external_sync_v1", create: "create unique index if not exists idx_grants_external_sync_v1 on v1_grants (external_id, sync_id)" },
+];
+
+/**
  * C1Z_SCHEMA is the SQLite schema of a v1 c1z, statement by statement, exactly as the baton SDK
  * creates it (docs/c1z-format.md, "SQLite schema"): the same `v1_*` tables, column names, declared types,
  * defaults and index names, in the SDK's creation order (sync_runs before grants). Readers run
@@ -75,10 +92,7 @@ export const C1Z_SCHEMA: readonly string[] = [
     sync_id text not null,
     discovered_at datetime not null
   )`,
-  "create index if not exists idx_grants_resource_type_id_resource_id_v1 on v1_grants (resource_type_id, resource_id)",
-  "create index if not exists idx_grants_principal_id_v1 on v1_grants (principal_resource_type_id, principal_resource_id)",
-  "create index if not exists idx_grants_entitlement_id_principal_id_v1 on v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id)",
-  "create unique index if not exists idx_grants_external_sync_v1 on v1_grants (external_id, sync_id)",
+  ...DEFERRED_GRANT_INDEXES.map((index) => index.create),
   // Added by the SDK's migrations; creating them here spares readers the work.
   "create index if not exists idx_grants_sync_expansion_v1 on v1_grants (sync_id) where expansion is not null",
   "create index if not exists idx_grants_sync_needs_expansion_v1 on v1_grants (sync_id) where needs_expansion = 1",

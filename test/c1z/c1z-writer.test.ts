@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { compress } from "zstd-napi";
 import { createC1zWriter } from "../../src/c1z/c1z-writer.js";
 import { formatSyncTimestamp, parseSyncTimestamp } from "../../src/c1z/sync-timestamp.js";
-import { ResourceSchema, type Resource } from "../../src/connector/c1.js";
+import { GrantSchema, ResourceSchema, type Resource } from "../../src/connector/c1.js";
 import { decodeC1z } from "./decode-c1z.js";
 
 // A real collection before each memory reading, without restarting node with --expose-gc.
@@ -90,6 +90,36 @@ describe("the c1z writer", () => {
     try {
       const rows = file.db.prepare("select data from v1_resources").all() as { data: Buffer }[];
       expect(rows.map((r) => fromBinary(ResourceSchema, r.data).id?.resource)).toEqual(["u000001"]);
+    } finally {
+      file.close();
+    }
+  });
+
+  it("keeps the last copy of a grant listed twice, as the SDK's upsert does, and ends with the SDK's grant indexes", async () => {
+    const writer = await createC1zWriter({ path: join(dir, "sync.c1z"), tempDir: dir });
+    const entitlement = { id: "group:g:member", resource: { id: { resourceType: "group", resource: "g" } } };
+    const grant = (principal: string, displayName: string) => create(GrantSchema, { id: `group:g:member:user:${principal}`, entitlement, principal: { id: { resourceType: "user", resource: principal }, displayName } });
+    writer.putGrant(grant("u1", "first"));
+    writer.putGrant(grant("u2", "other"));
+    writer.putGrant(grant("u1", "second"));
+    await writer.finish();
+    const file = decodeC1z(join(dir, "sync.c1z"));
+    try {
+      const rows = file.db.prepare("select external_id, data from v1_grants order by external_id").all() as { external_id: string; data: Buffer }[];
+      expect(rows.map((r) => [r.external_id, fromBinary(GrantSchema, r.data).principal?.displayName])).toEqual([
+        ["group:g:member:user:u1", "second"],
+        ["group:g:member:user:u2", "other"],
+      ]);
+      const indexes = (file.db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'v1_grants' order by name").all() as { name: string }[]).map((r) => r.name);
+      expect(indexes).toEqual([
+        "idx_grants_entitlement_id_principal_id_v1",
+        "idx_grants_entitlement_sync_grant_v1",
+        "idx_grants_external_sync_v1",
+        "idx_grants_principal_id_v1",
+        "idx_grants_resource_type_id_resource_id_v1",
+        "idx_grants_sync_expansion_v1",
+        "idx_grants_sync_needs_expansion_v1",
+      ]);
     } finally {
       file.close();
     }
