@@ -76,7 +76,7 @@ export function createBatonClient(options: BatonClientOptions): BatonClient {
           new Promise((resolve, reject) => {
             const call = client.makeUnaryRequest(
               path,
-              (message: typeof request) => Buffer.from(toBinary(method.input, create(method.input, message))),
+              (message: typeof request) => asBuffer(toBinary(method.input, create(method.input, message))),
               (bytes: Buffer) => fromBinary(method.output, bytes),
               request,
               metadata,
@@ -102,7 +102,7 @@ export function createBatonClient(options: BatonClientOptions): BatonClient {
             const settled = new Promise<void>((resolve) => (settle = resolve));
             const stream = client.makeClientStreamRequest(
               `/${BatonService.typeName}/${method.name}`,
-              (message: UploadMessage) => Buffer.from(toBinary(method.input, create(method.input, message))),
+              (message: UploadMessage) => asBuffer(toBinary(method.input, create(method.input, message))),
               (bytes: Buffer) => fromBinary(method.output, bytes),
               metadata,
               { deadline: deadline(options.uploadDeadlineMs ?? 30 * 60_000) },
@@ -122,8 +122,9 @@ export function createBatonClient(options: BatonClientOptions): BatonClient {
               try {
                 for await (const message of messages()) {
                   if (done) break; // the server answered early (an error): stop reading the file
-                  // Respect the stream's flow control: wait while its buffer is full.
-                  if (!stream.write(message)) await Promise.race([new Promise((drained) => stream.once("drain", drained)), settled]);
+                  // One message at a time: the next chunk is read once this one was handed to
+                  // HTTP/2, whose flow control then paces the file (memory stays a chunk or two).
+                  await Promise.race([new Promise<void>((written) => stream.write(message, () => written())), settled]);
                 }
                 if (!done) stream.end();
               } catch (err) {
@@ -136,4 +137,9 @@ export function createBatonClient(options: BatonClientOptions): BatonClient {
     },
     close: () => client.close(),
   };
+}
+
+/** asBuffer views encoded bytes as a Buffer without copying them (Buffer.from(Uint8Array) copies). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

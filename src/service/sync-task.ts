@@ -173,7 +173,8 @@ async function* uploadMessages(path: string, options: { hostId: string; taskId: 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const take = (bytes: number) => {
-    const all = Buffer.concat(pending, pendingBytes);
+    // The file is read in chunk-sized pieces: usually one piece is one chunk, without a copy.
+    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     const chunk = all.subarray(0, bytes);
     const rest = all.subarray(bytes);
     pending = rest.length > 0 ? [rest] : [];
