@@ -105,8 +105,10 @@ async function runFullSync({ file, tempDir, keepSyncs, deps, signal, scope }: Ru
     } finally {
       elapsedSeconds = progress.stop();
     }
-    const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-    log.info({ file, syncId: store.syncId, ...store.counts(), ...expansion, bytes, writeSeconds, elapsedSeconds, maxRssMB }, "sync finished");
+    const usage = process.resourceUsage();
+    const maxRssMB = Math.round(usage.maxRSS / 1024);
+    const cpuSeconds = seconds((usage.userCPUTime + usage.systemCPUTime) / 1000);
+    log.info({ file, syncId: store.syncId, ...store.counts(), ...expansion, bytes, writeSeconds, elapsedSeconds, cpuSeconds, maxRssMB }, "sync finished");
     return 0;
   } catch (err) {
     await writer?.abort();
