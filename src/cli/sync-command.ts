@@ -22,6 +22,11 @@ export interface SyncCommandDeps {
    * one-line errors (no API key), which the CLI reports.
    */
   connect(options: { provisioning: boolean }): { app: TemporalConnector; log: Logger };
+  /**
+   * serveInWorker, when given, serves the connector of a full sync from a worker thread instead
+   * of the command's own (loopback.ts); undefined when the fast paths are off.
+   */
+  serveInWorker?(): Promise<Endpoint>;
 }
 
 /**
@@ -81,7 +86,7 @@ async function runFullSync({ file, tempDir, keepSyncs, deps, signal, scope }: Ru
       if (err instanceof C1zFormatError) throw new CommandError(`${err.message}; it was left as it is (remove it, or choose another --file)`);
       throw new CommandError(`cannot write ${file}: ${errorCode(err)}`);
     });
-    endpoint = await serveInProcess(app, log);
+    endpoint = deps.serveInWorker ? await deps.serveInWorker() : await serveInProcess(app, log);
     const store = writer;
     log.info({ file, syncId: store.syncId, syncType: syncTypeOf(scope) }, "sync started");
     const progress = createSyncProgressReporter({ log, counts: () => store.counts() });
@@ -104,8 +109,10 @@ async function runFullSync({ file, tempDir, keepSyncs, deps, signal, scope }: Ru
     } finally {
       elapsedSeconds = progress.stop();
     }
-    const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-    log.info({ file, syncId: store.syncId, ...store.counts(), ...expansion, bytes, writeSeconds, elapsedSeconds, maxRssMB }, "sync finished");
+    const usage = process.resourceUsage();
+    const maxRssMB = Math.round(usage.maxRSS / 1024);
+    const cpuSeconds = seconds((usage.userCPUTime + usage.systemCPUTime) / 1000);
+    log.info({ file, syncId: store.syncId, ...store.counts(), ...expansion, bytes, writeSeconds, elapsedSeconds, cpuSeconds, maxRssMB }, "sync finished");
     return 0;
   } catch (err) {
     await writer?.abort();
