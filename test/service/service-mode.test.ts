@@ -23,7 +23,7 @@ import { syncSummary, type SyncSummary } from "../helpers/sync-summary.js";
  * secret) against the ConductorOne simulator (TLS, its CA trusted through NODE_EXTRA_CA_CERTS, a
  * client id naming another host so that only BATON_C1_API_HOST leads there) and the Temporal
  * Cloud simulator. One connector process takes the tasks of the first block in sequence; tokens
- * live two seconds, so they expire (and are renewed) all through the run.
+ * live six seconds, so they expire (and are renewed) during the run.
  */
 
 const CODE = { CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, FAILED_PRECONDITION: 9, UNIMPLEMENTED: 12 };
@@ -116,7 +116,7 @@ describe("service mode: one connector process, many tasks", () => {
   const daveGrantId = `${DAVE_READS_DEV}:user:${DEMO_IDS.users.dave}`;
 
   beforeAll(async () => {
-    f = await startFixture({ settings: { nextPollMs: 20, nextHeartbeatMs: 1000, tokenLifetimeSeconds: 2 } });
+    f = await startFixture({ settings: { nextPollMs: 20, nextHeartbeatMs: 1000, tokenLifetimeSeconds: 6 } });
     cli = serviceMode(f, ["--provisioning", "--metrics-listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"]);
     const starting = await cli.waitForLog("service mode: connecting to ConductorOne");
     metricsAddress = starting.metrics as string;
@@ -264,8 +264,9 @@ describe("service mode: one connector process, many tasks", () => {
   });
 
   it("renews its short-lived tokens before they expire, and gets a new one when ConductorOne revokes them", async () => {
-    // Two-second tokens over a run of several seconds: renewed, and no call ever carried an expired one.
-    expect(f.c1.tokenRequests.filter((r) => r.issued).length).toBeGreaterThanOrEqual(3);
+    // Six-second tokens over a run of several seconds: renewed half-way through their life (three
+    // seconds of margin, even on a loaded machine), so no call ever carried an expired one.
+    expect(f.c1.tokenRequests.filter((r) => r.issued).length).toBeGreaterThanOrEqual(2);
     expect(f.c1.calls.filter((c) => c.outcome === "Unauthenticated")).toEqual([]);
     f.c1.revokeTokens();
     const { finish } = await run({ taskType: { case: "listEventFeeds", value: {} } });
@@ -341,7 +342,10 @@ describe("service mode: provisioning off, then SIGTERM during a sync", () => {
     expect(exit.code).toBe(0);
     expect(f.c1.tasks.get(syncId)!.finishes.map((x) => x.finalState.case)).toEqual(["success"]);
     expect(f.c1.tasks.get(syncId)!.uploads.map((u) => u.accepted)).toEqual([true]);
-    expect(f.c1.tasks.get(laterId)!.handedOut).toBe(false);
+    // The process is gone: it never started the task queued after SIGTERM (a GetTask already on its
+    // way when the signal came may have been answered with it, into a call that was cancelled).
+    expect(cli.stderr.some((line) => line.includes(laterId))).toBe(false);
+    expect(f.c1.tasks.get(laterId)!.finishes).toEqual([]);
   });
 });
 
