@@ -23,7 +23,11 @@ import { Code, failure, success, taskTypeOf, type TaskOutcome } from "./task-out
  * client's call. The connector's response goes back as an Any; refusals keep their gRPC status
  * (FAILED_PRECONDITION when provisioning is off). As in the Go SDK, a failed change to access or
  * accounts is non-retryable, and so is a task that lacks what it needs (a malformed task); a failed
- * event read is retryable. Any other type is unsupported: an UNIMPLEMENTED, non-retryable error.
+ * event read is retryable. The other types end as the SDK's runner ends them with a connector
+ * that offers none of them: credential and resource-creation tasks with the connector's
+ * UNIMPLEMENTED, non-retryable (a change to access); ticket and action tasks with UNIMPLEMENTED,
+ * retryable; a type the SDK does not know (event_feed, diffs, compaction, none) with UNKNOWN
+ * "unsupported task type", retryable, as its runner answers (docs/service-mode.md).
  */
 export async function runConnectorTask(task: Task, api: ConnectorApi, signal: AbortSignal): Promise<TaskOutcome> {
   const t = task.taskType;
@@ -61,8 +65,22 @@ export async function runConnectorTask(task: Task, api: ConnectorApi, signal: Ab
         const { events, cursor: next, hasMore } = await readEvents(() => api.call(EventService.method.listEvents, { eventFeedId, startAt, cursor, pageSize }, signal));
         return success(ListEventsResponseSchema, create(ListEventsResponseSchema, { events, cursor: next, hasMore }));
       }
+      case "createResource":
+      case "rotateCredentials":
+      case "issueCredential":
+        return unimplemented(task, true);
+      case "createTicketTask":
+      case "listTicketSchemas":
+      case "getTicket":
+      case "bulkCreateTickets":
+      case "bulkGetTickets":
+      case "actionListSchemas":
+      case "actionGetSchema":
+      case "actionInvoke":
+      case "actionStatus":
+        return unimplemented(task, false);
       default:
-        return { kind: "error", status: create(StatusSchema, { code: Code.UNIMPLEMENTED, message: `unsupported task type ${taskTypeOf(task)}` }), nonRetryable: true };
+        return { kind: "error", status: create(StatusSchema, { code: Code.UNKNOWN, message: "unsupported task type" }), nonRetryable: false };
     }
   } catch (err) {
     if (err instanceof RetryableTaskError) return failure(err.cause, false);
@@ -83,6 +101,11 @@ async function readEvents<T>(read: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw new RetryableTaskError(err);
   }
+}
+
+/** unimplemented is the connector's answer to a task of a kind it does not offer. */
+function unimplemented(task: Task, nonRetryable: boolean): TaskOutcome {
+  return { kind: "error", status: create(StatusSchema, { code: Code.UNIMPLEMENTED, message: `this connector does not offer ${taskTypeOf(task)} tasks` }), nonRetryable };
 }
 
 function malformed(task: Task, needs: string): TaskOutcome {

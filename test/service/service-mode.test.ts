@@ -26,7 +26,7 @@ import { syncSummary, type SyncSummary } from "../helpers/sync-summary.js";
  * live six seconds, so they expire (and are renewed) during the run.
  */
 
-const CODE = { CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, FAILED_PRECONDITION: 9, UNIMPLEMENTED: 12 };
+const CODE = { CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, NOT_FOUND: 5, FAILED_PRECONDITION: 9, UNIMPLEMENTED: 12 };
 const quiet = createLogger({ level: "silent", format: "json" });
 
 interface Fixture {
@@ -235,11 +235,17 @@ describe("service mode: one connector process, many tasks", () => {
     expect((malformed.finish.finalState.value as { nonRetryable: boolean }).nonRetryable).toBe(true);
   });
 
-  it("finishes an unsupported task with an error and goes on", async () => {
-    for (const task of [{ taskType: { case: "createTicketTask" as const, value: {} } }, {}]) {
+  it("finishes an unsupported task with an error and goes on, as the SDK's runner does", async () => {
+    const cases = [
+      [{ taskType: { case: "rotateCredentials" as const, value: {} } }, CODE.UNIMPLEMENTED, true],
+      [{ taskType: { case: "createTicketTask" as const, value: {} } }, CODE.UNIMPLEMENTED, false],
+      [{ taskType: { case: "eventFeed" as const, value: {} } }, CODE.UNKNOWN, false],
+      [{}, CODE.UNKNOWN, false],
+    ] as const;
+    for (const [task, code, nonRetryable] of cases) {
       const { finish } = await run(task);
-      expect(finish.finalState).toEqual(expect.objectContaining({ case: "error", value: expect.objectContaining({ nonRetryable: true }) }));
-      expect(finish.status?.code).toBe(CODE.UNIMPLEMENTED);
+      expect(finish.finalState).toEqual(expect.objectContaining({ case: "error", value: expect.objectContaining({ nonRetryable }) }));
+      expect(finish.status?.code).toBe(code);
     }
     expect((await run({ taskType: { case: "listEventFeeds", value: {} } })).finish.finalState.case).toBe("success");
   });
