@@ -59,15 +59,27 @@ export function createProjectSyncer(account: TemporalAccount): ResourceSyncer {
   const developerRow = (accountId: string): ProjectRow => ({ principalType: ACCOUNT_ROLE.id, principalId: accountRoleId(accountId, "developer"), role: "developer" });
 
   /**
-   * rowsOf is every role held in the project, in row order: the Account Developer role's
-   * ("account-role" sorts before the principal types), then the principals'.
+   * rowsOf gives every role held in a project, in row order: the Account Developer role's
+   * ("account-role" sorts before the principal types), then the principals'. Each project's
+   * list is made once per snapshot, however many pages are read from it.
    */
   async function rowsOf(ctx: CallContext): Promise<(projectId: string) => readonly ProjectRow[]> {
     const snapshot = account.snapshot(ctx);
     const accountId = await account.accountId();
-    const index = await accessIndex(snapshot, accountId, ctx.signal);
-    const developer = developerRow(accountId);
-    return (projectId) => [developer, ...index.project(projectId)];
+    return snapshot.derive(
+      "project-rows",
+      async (signal) => {
+        const index = await accessIndex(snapshot, accountId, signal);
+        const developer = developerRow(accountId);
+        const made = new Map<string, readonly ProjectRow[]>();
+        return (projectId: string) => {
+          let rows = made.get(projectId);
+          if (!rows) made.set(projectId, (rows = [developer, ...index.project(projectId)]));
+          return rows;
+        };
+      },
+      ctx.signal,
+    );
   }
 
   async function grantsFromAssignments(ctx: CallContext, projectId: string, cursor: Cursor | undefined): Promise<ListPage<Grant>> {
