@@ -16,19 +16,21 @@ export interface AccountSize {
   membersPerGroup: number;
   customRoles: number;
   apiKeys: number;
+  /** Projects (API v0.18.0), each with two project-scoped service accounts (generate-account.ts). */
+  projects: number;
   seed: number;
 }
 
 /**
  * sizeFor scales the issue-6 account (10,000 users, 1,000 service accounts, 200 namespaces, 300
- * groups of ~20 members, 50 custom roles, 5,000 API keys) to `users`: service accounts,
- * namespaces, groups and API keys scale proportionally; members per group (20) and custom roles
- * (50) stay fixed.
+ * groups of ~20 members, 50 custom roles, 5,000 API keys) and issue 25's 20 projects to `users`:
+ * service accounts, namespaces, groups, API keys and projects scale proportionally; members per
+ * group (20) and custom roles (50) stay fixed.
  */
 export function sizeFor(users: number): AccountSize {
   const f = users / 10_000;
   const scaled = (n: number) => Math.max(1, Math.round(n * f));
-  return { users, serviceAccounts: scaled(1000), namespaces: scaled(200), groups: scaled(300), membersPerGroup: 20, customRoles: 50, apiKeys: scaled(5000), seed: 1 };
+  return { users, serviceAccounts: scaled(1000), namespaces: scaled(200), groups: scaled(300), membersPerGroup: 20, customRoles: 50, apiKeys: scaled(5000), projects: scaled(20), seed: 1 };
 }
 
 /** simulatorFlags renders a size as `simulator` command flags. */
@@ -41,6 +43,7 @@ export function simulatorFlags(size: AccountSize): string[] {
     "--members-per-group", String(size.membersPerGroup),
     "--custom-roles", String(size.customRoles),
     "--api-keys", String(size.apiKeys),
+    "--projects", String(size.projects),
     "--seed", String(size.seed),
   ];
 }
@@ -53,6 +56,7 @@ export interface AccountCounts {
   namespaces: number;
   customRoles: number;
   apiKeys: number;
+  projects: number;
   /** Members of each group. */
   groupMembers: number[];
   /** Users GetUsers?namespace=<ns> returns for each namespace (explicit access, or Owner/Admin). */
@@ -83,6 +87,7 @@ export function countAccount(size: AccountSize): AccountCounts {
     namespaces: account.namespaces.length,
     customRoles: account.customRoles.length,
     apiKeys: account.apiKeys.length,
+    projects: account.projects?.length ?? 0,
     groupMembers: account.groups.map((g) => account.groupMembers.get(g.id)?.length ?? 0),
     usersPerNamespace: account.namespaces.map((n) => admins + (explicit.get(n.namespace) ?? 0)),
   };
@@ -94,7 +99,7 @@ export function pages(items: number, pageSize: number): number {
 }
 
 /** ALL_TYPES are the resource types our connector announces. */
-export const ALL_TYPES = ["user", "service-account", "group", "namespace", "account-role", "custom-role", "api-key", "security-insight"] as const;
+export const ALL_TYPES = ["user", "service-account", "group", "namespace", "project", "account-role", "custom-role", "api-key", "security-insight"] as const;
 
 /** OFFICIAL_TYPES are what the official Go connector syncs. */
 export const OFFICIAL_TYPES = ["user", "service-account", "namespace", "account-role"] as const;
@@ -117,7 +122,10 @@ export interface Floor {
  * - namespace, account-role and custom-role grants: who holds them is written on the principals,
  *   so the users, service-accounts and groups lists (a namespace's grants also include groups'
  *   and service accounts' permissions, which GetUsers?namespace= cannot give);
- * - security-insight: the findings read the users, service accounts, groups and API keys.
+ * - project: its own list, and for its grants the principals' lists too (project roles are
+ *   written on the principals; project-scoped service accounts are in GetServiceAccounts);
+ * - security-insight: the findings read the users, service accounts, groups and API keys, and
+ *   the projects (for their names; API v0.18.0 and later, which the bench speaks).
  */
 export function requestFloor(counts: AccountCounts, types: readonly string[]): Floor {
   const lists = new Set<string>();
@@ -144,8 +152,11 @@ export function requestFloor(counts: AccountCounts, types: readonly string[]): F
       case "api-key":
         lists.add("apiKeys");
         break;
+      case "project":
+        lists.add("projects").add("users").add("serviceAccounts").add("groups");
+        break;
       case "security-insight":
-        lists.add("users").add("serviceAccounts").add("groups").add("apiKeys");
+        lists.add("users").add("serviceAccounts").add("groups").add("apiKeys").add("projects");
         break;
     }
   }
@@ -157,6 +168,7 @@ export function requestFloor(counts: AccountCounts, types: readonly string[]): F
     namespaces: ["GetNamespaces", counts.namespaces],
     customRoles: ["GetCustomRoles", counts.customRoles],
     apiKeys: ["GetApiKeys", counts.apiKeys],
+    projects: ["GetProjects", counts.projects],
   };
   for (const list of lists) {
     if (list === "groupMembers") parts.GetUserGroupMembers = counts.groupMembers.reduce((sum, m) => sum + pages(m, 1000), 0);

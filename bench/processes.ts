@@ -121,7 +121,7 @@ export async function startSimulatorProcess(flags: string[], latencyMs: number):
  */
 export async function warmSimulator(url: string, apiKey: string, apiVersion: string): Promise<void> {
   const headers = { authorization: `Bearer ${apiKey}`, "temporal-cloud-api-version": apiVersion };
-  for (const path of ["current-identity", "account", "users", "service-accounts", "user-groups", "namespaces", "custom-roles", "api-keys"]) {
+  for (const path of ["current-identity", "account", "users", "service-accounts", "user-groups", "namespaces", "projects", "custom-roles", "api-keys"]) {
     let pageToken = "";
     do {
       const query = new URLSearchParams({ pageSize: "1000", ...(pageToken ? { pageToken } : {}) });

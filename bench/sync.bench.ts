@@ -507,7 +507,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 
 function describeSize(size: AccountSize): string {
-  return `${int(size.users)} users, ${int(size.serviceAccounts)} service accounts, ${int(size.namespaces)} namespaces, ${int(size.groups)} groups (~${size.membersPerGroup} members), ${int(size.customRoles)} custom roles, ${int(size.apiKeys)} API keys`;
+  return `${int(size.users)} users, ${int(size.serviceAccounts)} service accounts, ${int(size.namespaces)} namespaces, ${int(size.groups)} groups (~${size.membersPerGroup} members), ${int(size.customRoles)} custom roles, ${int(size.apiKeys)} API keys, ${int(size.projects)} projects`;
 }
 
 function table(rows: string[][], rightAlign: boolean[] = []): string {

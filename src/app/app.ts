@@ -16,6 +16,7 @@ import { createTemporalClient } from "../temporal/client.js";
 import { TemporalApiError, type TemporalErrorKind } from "../temporal/errors.js";
 import type { TemporalObserver } from "../temporal/observer.js";
 import { createRateLimiter } from "../temporal/rate-limiter.js";
+import { apiVersionAtLeast, PROJECTS_API_VERSION } from "../temporal/api-version.js";
 import { createTransport, DEFAULT_API_VERSION, type RetryPolicy, type Transport } from "../temporal/transport.js";
 
 /** TemporalConnectorOptions configures createTemporalConnector. */
@@ -69,10 +70,11 @@ export interface TemporalConnector {
  */
 export function createTemporalConnector(options: TemporalConnectorOptions): TemporalConnector {
   const keys = typeof options.apiKey === "string" ? staticApiKey(options.apiKey) : options.apiKey;
+  const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
   const transport = createTransport({
     baseUrl: options.baseUrl,
     apiKey: keys,
-    apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
+    apiVersion,
     allowInsecure: options.allowInsecure,
     timeoutMs: options.requestTimeoutMs,
     retry: options.retry,
@@ -87,6 +89,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     operations: { deadlineMs: options.operationTimeoutMs, minPollMs: options.minPollMs },
     defaultAccountRole: options.defaultAccountRole,
     observer: options.observer,
+    projects: apiVersionAtLeast(apiVersion, PROJECTS_API_VERSION),
   });
   const now = options.now ?? Date.now;
   const expiry = createApiKeyExpiry({ log: options.log, now });
@@ -108,11 +111,11 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
 
   const connector = createConnector({
     resourceTypes: [createSecurityInsightSyncer(account, options.insights ?? DEFAULT_INSIGHT_THRESHOLDS), ...createResourceSyncers(account)],
-    eventFeeds: [createAuditLogFeed({ client, users: account.users, ...options.eventFeed })],
+    eventFeeds: [createAuditLogFeed({ client, users: account.users, projects: account.projects, ...options.eventFeed })],
     provisioning: options.provisioning,
     metadata: {
       displayName: "Temporal Cloud",
-      description: "Users, service accounts, groups, namespaces, account and custom roles, and API keys of a Temporal Cloud account, with access-risk findings.",
+      description: `Users, service accounts, groups, namespaces, ${account.projects ? "projects, " : ""}account and custom roles, and API keys of a Temporal Cloud account, with access-risk findings.`,
       accountCreationSchema: {
         fieldMap: {
           email: {

@@ -206,6 +206,7 @@ async function accountOf(values: Values) {
     membersPerGroup: values["members-per-group"] as number,
     customRoles: values["custom-roles"] as number,
     apiKeys: values["api-keys"] as number,
+    projects: values.projects as number,
     seed: values.seed as number,
   });
 }

@@ -105,6 +105,7 @@ export const FIELDS: readonly Field[] = [
   { name: "members-per-group", type: "number", default: 20, commands: DATASET, description: "Generated account: average members per group." },
   { name: "custom-roles", type: "number", default: 10, commands: DATASET, description: "Generated account: custom roles." },
   { name: "api-keys", type: "number", default: 500, commands: DATASET, description: "Generated account: API keys." },
+  { name: "projects", type: "number", default: 0, commands: DATASET, description: "Generated account: projects (API v0.18.0), with project roles and two project-scoped service accounts each (0: none)." },
   { name: "seed", type: "number", default: 1, commands: DATASET, description: "Generated account: random seed." },
   { name: "latency", type: "duration", default: "0s", commands: DATASET, description: "Simulator: time every response takes at least (its own work included)." },
   { name: "operation-delay", type: "duration", default: "0s", commands: DATASET, description: "Simulator: how long async operations take." },

@@ -5,8 +5,9 @@ import { newResource, resourceId } from "../connector/ids.js";
 import type { LogRecord } from "../gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { memberEntitlement } from "../resources/group.js";
 import { namespaceEntitlements } from "../resources/namespace.js";
-import { API_KEY, GROUP, NAMESPACE, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
-import type { PermissionSlug } from "../resources/temporal-access.js";
+import { projectEntitlements } from "../resources/project.js";
+import { API_KEY, GROUP, NAMESPACE, PROJECT, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
+import { projectRoleInfo, type PermissionSlug, type ProjectRoleSlug } from "../resources/temporal-access.js";
 
 /** AUDIT_LOG_EVENT_TYPES are the kinds of event audit records map to. */
 export const AUDIT_LOG_EVENT_TYPES: readonly EventType[] = [EventType.USAGE, EventType.RESOURCE_CHANGE, EventType.CREATE_GRANT, EventType.CREATE_REVOKE];
@@ -27,20 +28,27 @@ type Principal = { type: ResourceType; id: string };
 type Emit = (suffix: string, event: MessageInitShape<typeof EventSchema>["event"]) => void;
 type Mapper = (details: Details, emit: Emit, resolve: EmailResolver) => void;
 
+/** EventOptions says what the connector syncs besides the types every API version has. */
+export interface EventOptions {
+  /** Projects are synced (API v0.18.0 and later): project access changes map to events too. */
+  projects?: boolean;
+}
+
 /**
  * eventsOfRecord maps one audit record to protocol events, with the ids a sync gives the same
  * objects. It assumes rawDetails (undocumented) carries the request's fields, in camelCase or
  * snake_case, and reads them defensively: when an id is missing it emits only what it knows
- * (a resource change on the namespace or group, or nothing), never a guess. Refused requests
- * (status other than OK) map to nothing. Event ids are `<log id>/<what>`, stable across calls
- * and replicas.
+ * (a resource change on the namespace, project or group, or nothing), never a guess. Refused
+ * requests (status other than OK) map to nothing. Event ids are `<log id>/<what>`, stable across
+ * calls and replicas.
  */
-export function eventsOfRecord(record: LogRecord, resolve: EmailResolver): Event[] {
+export function eventsOfRecord(record: LogRecord, resolve: EmailResolver, options: EventOptions = {}): Event[] {
   if (record.status.toUpperCase() !== "OK") return [];
   const events: Event[] = [];
   const key = recordKey(record);
   const emit: Emit = (suffix, event) => events.push(create(EventSchema, { id: `${key}/${suffix}`, occurredAt: record.emitTime, event }));
-  MAPPERS[operationKey(record.operation)]?.(readDetails(record.rawDetails), emit, resolve);
+  const operation = operationKey(record.operation);
+  (MAPPERS[operation] ?? (options.projects ? PROJECT_MAPPERS[operation] : undefined))?.(readDetails(record.rawDetails), emit, resolve);
   const apiKeyId = record.principal?.apiKeyId ?? "";
   const actor = apiKeyId === "" ? undefined : actorOf(record, resolve);
   if (actor) {
@@ -139,15 +147,7 @@ const namespaceResource = (ns: string) => newResource(NAMESPACE, ns, { displayNa
 function namespaceAccess(kinds: readonly ResourceType[]): Mapper {
   return (details, emit, resolve) => {
     const ns = details.string("namespace");
-    let principal: Principal | undefined;
-    for (const kind of kinds) {
-      const id =
-        kind === USER ? details.user(resolve, ["userId"], ["email", "userEmail"]) : details.string(kind === GROUP ? "groupId" : "serviceAccountId");
-      if (id) {
-        principal = { type: kind, id };
-        break;
-      }
-    }
+    const principal = principalOf(details, kinds, resolve);
     if (!principal) {
       if (ns) change(emit, NAMESPACE, ns);
       return;
@@ -160,6 +160,52 @@ function namespaceAccess(kinds: readonly ResourceType[]): Mapper {
     }
     change(emit, principal.type, principal.id);
     if (ns && (level === "removed" || level === "unknown")) change(emit, NAMESPACE, ns);
+  };
+}
+
+/** principalOf reads the principal an access request names: the first of `kinds` whose id it carries. */
+function principalOf(details: Details, kinds: readonly ResourceType[], resolve: EmailResolver): Principal | undefined {
+  for (const kind of kinds) {
+    const id = kind === USER ? details.user(resolve, ["userId"], ["email", "userEmail"]) : details.string(kind === GROUP ? "groupId" : "serviceAccountId");
+    if (id) return { type: kind, id };
+  }
+  return undefined;
+}
+
+/**
+ * projectRoleSlug reads a project role as an entitlement slug: "PROJECT_ROLE_WRITE", "write" or
+ * 2 are write; absent, unspecified or 0 are "removed"; anything else (Developer included, which
+ * is never set this way) is "unknown".
+ */
+function projectRoleSlug(value: JsonValue | undefined): ProjectRoleSlug | "removed" | "unknown" {
+  if (value === undefined || value === null || value === 0 || value === "") return "removed";
+  const name = typeof value === "string" ? value.toLowerCase().replace(/^project_role_/, "") : value;
+  if (name === "unspecified") return "removed";
+  const role = typeof name === "number" || typeof name === "string" ? projectRoleInfo(name) : undefined;
+  return role && !role.inherited ? role.slug : "unknown";
+}
+
+/**
+ * projectAccess maps Set{User,ServiceAccount,UserGroup}ProjectAccess like namespaceAccess: a
+ * grant of the new role plus a change on the principal, or, for a removal (which does not say
+ * which role went), changes on the principal and on the project.
+ */
+function projectAccess(kind: ResourceType): Mapper {
+  return (details, emit, resolve) => {
+    const projectId = details.string("projectId");
+    const principal = principalOf(details, [kind], resolve);
+    if (!principal) {
+      if (projectId) change(emit, PROJECT, projectId);
+      return;
+    }
+    const role = projectRoleSlug(details.value("access.role"));
+    if (projectId && role !== "removed" && role !== "unknown") {
+      const entitlement = projectEntitlements(newResource(PROJECT, projectId, { displayName: "" })).find((e) => e.slug === role)!;
+      const value = { entitlement, principal: newResource(principal.type, principal.id, { displayName: "" }) };
+      emit(`grant:${entitlement.id}:${principal.type.id}:${principal.id}`, { case: "createGrantEvent", value });
+    }
+    change(emit, principal.type, principal.id);
+    if (projectId && (role === "removed" || role === "unknown")) change(emit, PROJECT, projectId);
   };
 }
 
@@ -219,4 +265,12 @@ const MAPPERS: Record<string, Mapper> = {
   updateapikey: changed(API_KEY, API_KEY_IDS),
   createnamespace: changed(NAMESPACE, ["namespace"]),
   updatenamespace: changed(NAMESPACE, ["namespace"]),
+};
+
+/** PROJECT_MAPPERS are the project operations (API v0.18.0), mapped only when projects are synced. */
+const PROJECT_MAPPERS: Record<string, Mapper> = {
+  setuserprojectaccess: projectAccess(USER),
+  setusergroupprojectaccess: projectAccess(GROUP),
+  setserviceaccountprojectaccess: projectAccess(SERVICE_ACCOUNT),
+  updateproject: changed(PROJECT, ["projectId"]),
 };

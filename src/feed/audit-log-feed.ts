@@ -32,6 +32,8 @@ export interface AuditLogFeedOptions {
   overlapMs?: number;
   /** Clock, in ms since the epoch (default Date.now). */
   now?: () => number;
+  /** Projects are synced (API v0.18.0 and later): project access changes map to events. */
+  projects?: boolean;
 }
 
 /** Seen is a record delivered by the feed: its emit time and a 48-bit digest of its key. */
@@ -109,7 +111,7 @@ export function createAuditLogFeed(options: AuditLogFeedOptions): EventFeed {
         if (t < state.lo || t >= open.hi) continue;
         const h = digest(recordKey(record));
         if (seen.has(h)) continue;
-        const mapped = eventsOfRecord(record, users.idOf);
+        const mapped = eventsOfRecord(record, users.idOf, { projects: options.projects });
         if (mapped.length === 0) continue;
         seen.add(h);
         events.push(...mapped);

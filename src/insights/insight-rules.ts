@@ -1,5 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { AccountAccess_Role, OwnerType, type Access, type ApiKey, type ServiceAccount, type User, type UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { AccountAccess_Role, OwnerType, ProjectAccess_ProjectRole, type Access, type ApiKey, type ServiceAccount, type User, type UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import type { Project } from "../gen/temporal/api/cloud/project/v1/message_pb.js";
 import { ResourceState } from "../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { ACCOUNT_ROLE, API_KEY, GROUP, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
 import { accountRoleId, groupSource, permissionSlug, roleSlug, ROLES, type RoleSlug } from "../resources/temporal-access.js";
@@ -34,6 +35,13 @@ export const INSIGHT_KINDS: Readonly<Record<InsightKind, { severity: InsightSeve
   "admin-count": { severity: "medium", rule: "More users and service accounts hold Account Owner or Account Admin than the account should need." },
 };
 
+/**
+ * PROJECT_ADMIN_RULE is the rule of a service-account-admin finding about a project's Admin
+ * role (API v0.18.0 and later) rather than the account's: the same risk, within the project.
+ */
+export const PROJECT_ADMIN_RULE =
+  "A service account holds the Admin role of a project: its API keys can change the project's namespaces and who may access them.";
+
 /** InsightThresholds are the tunable limits of the rules (flags, see src/cli/config.ts). */
 export interface InsightThresholds {
   /** api-key-long-lived: most days an enabled key may be valid after its creation. */
@@ -60,6 +68,8 @@ export interface Insight {
   /** One sentence a reviewer understands, naming the target. */
   sentence: string;
   facts: InsightFacts;
+  /** The rule the finding applies, when it is not its kind's (INSIGHT_KINDS). */
+  rule?: string;
 }
 
 /** AccountLists is what the rules read: lists a sync reads anyway (no group members needed). */
@@ -69,6 +79,8 @@ export interface AccountLists {
   serviceAccounts: readonly ServiceAccount[];
   groups: readonly UserGroup[];
   apiKeys: readonly ApiKey[];
+  /** The projects, when the API version has them: their names make findings readable. */
+  projects?: readonly Project[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -93,10 +105,19 @@ export function findInsights(account: AccountLists, now: Date, thresholds: Insig
   const usersById = new Map(account.users.map((u) => [u.id, u]));
   const serviceAccountIds = new Set(account.serviceAccounts.map((s) => s.id));
 
+  const projectNames = new Map((account.projects ?? []).map((p) => [p.id, p.spec?.displayName || p.id]));
   for (const sa of account.serviceAccounts) {
-    if (sa.spec?.namespaceScopedAccess || roleOf(sa.spec?.access) !== "admin") continue;
     const name = sa.spec?.name || sa.id;
-    add("service-account-admin", SERVICE_ACCOUNT.id, sa.id, `Service account ${name} holds Account Admin`, { name });
+    if (!sa.spec?.namespaceScopedAccess && !sa.spec?.projectScopedAccess && roleOf(sa.spec?.access) === "admin") {
+      add("service-account-admin", SERVICE_ACCOUNT.id, sa.id, `Service account ${name} holds Account Admin`, { name });
+      continue;
+    }
+    // The same rule within a project: a service account that administers one (an Account Admin is found above).
+    const projects = projectsAdministered(sa);
+    if (projects.length === 0) continue;
+    const names = projects.map((id) => projectNames.get(id) ?? id).sort();
+    add("service-account-admin", SERVICE_ACCOUNT.id, sa.id, `Service account ${name} is Admin of project${names.length === 1 ? "" : "s"} ${listed(names)}`, { name, projects: projects.join(", ") });
+    found[found.length - 1]!.rule = PROJECT_ADMIN_RULE;
   }
 
   for (const group of account.groups) {
@@ -187,6 +208,17 @@ export function findInsights(account: AccountLists, now: Date, thresholds: Insig
 /** roleOf is the built-in account role an Access holds. */
 function roleOf(access: Access | undefined): RoleSlug | undefined {
   return roleSlug(access?.accountAccess?.role ?? AccountAccess_Role.UNSPECIFIED);
+}
+
+/** projectsAdministered lists (sorted) the projects in which a service account holds the Admin role, its scope's included. */
+function projectsAdministered(sa: ServiceAccount): string[] {
+  const scoped = sa.spec?.projectScopedAccess;
+  if (scoped) return scoped.access?.role === ProjectAccess_ProjectRole.ADMIN ? [scoped.projectId] : [];
+  if (sa.spec?.namespaceScopedAccess) return [];
+  return Object.entries(sa.spec?.access?.projectAccesses ?? {})
+    .filter(([, access]) => access.role === ProjectAccess_ProjectRole.ADMIN)
+    .map(([id]) => id)
+    .sort();
 }
 
 /** invitationExpiredAt is when the user's unaccepted invitation expired, if it has. */

@@ -5,6 +5,7 @@ import { newResource, resourceId } from "../connector/ids.js";
 import { stringCursor } from "../connector/page-token.js";
 import { lazily, type ResourceSyncer } from "../connector/resource-syncer.js";
 import { profile } from "../resources/common.js";
+import { projectList } from "../resources/project.js";
 import { findInsights, INSIGHT_KINDS, type Insight, type InsightThresholds } from "./insight-rules.js";
 import { SECURITY_INSIGHT } from "../resources/resource-types.js";
 import type { TemporalAccount } from "../resources/temporal-account.js";
@@ -20,7 +21,7 @@ const INSIGHTS_PER_PAGE = 1000;
 export function securityInsightResource(insight: Insight, observedAt: Date): Resource {
   return newResource(SECURITY_INSIGHT, insight.id, {
     displayName: insight.sentence,
-    description: INSIGHT_KINDS[insight.kind].rule,
+    description: insight.rule ?? INSIGHT_KINDS[insight.kind].rule,
     profile: profile(insight.facts),
     annotations: [
       annotation(SecurityInsightTraitSchema, {
@@ -47,14 +48,16 @@ export function createSecurityInsightSyncer(account: TemporalAccount, thresholds
       const insights = await snapshot.derive(
         "security-insights",
         async (signal) => {
-          const [accountId, users, serviceAccounts, groups, apiKeys] = await Promise.all([
+          const [accountId, users, serviceAccounts, groups, apiKeys, projects] = await Promise.all([
             account.accountId(),
             snapshot.users.all(signal),
             snapshot.serviceAccounts.all(signal),
             snapshot.groups.all(signal),
             snapshot.apiKeys.all(signal),
+            // For project names; a sync lists the projects anyway when the API version has them.
+            account.projects ? projectList(account, snapshot).all(signal) : undefined,
           ]);
-          return findInsights({ accountId, users, serviceAccounts, groups, apiKeys }, snapshot.takenAt, thresholds);
+          return findInsights({ accountId, users, serviceAccounts, groups, apiKeys, projects }, snapshot.takenAt, thresholds);
         },
         ctx.signal,
       );

@@ -2,7 +2,8 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { findAnnotation } from "../connector/annotations.js";
 import { SecretTraitSchema, SecurityInsightTraitSchema, Status_ResourceStatus, type Grant, type Resource, type ResourceType } from "../connector/c1.js";
-import { ACCOUNT_ROLE, API_KEY, CUSTOM_ROLE, GROUP, NAMESPACE, SECURITY_INSIGHT, USER } from "../resources/resource-types.js";
+import { ACCOUNT_ROLE, API_KEY, CUSTOM_ROLE, GROUP, NAMESPACE, PROJECT, SECURITY_INSIGHT, USER } from "../resources/resource-types.js";
+import { PROJECT_ROLES } from "../resources/temporal-access.js";
 
 /** ReportInput is what a report is made from: one sync, as a c1z file or a live sync holds it. */
 export interface ReportInput {
@@ -34,9 +35,10 @@ export interface Held<T> {
 }
 
 /**
- * NamespaceAccess is one way a namespace permission is held, and by whom: directly (users and
- * service accounts), through one group (its members), or inherited from the Account Owner or
- * Account Admin role (its holders, group members included).
+ * NamespaceAccess is one way a namespace permission (or a project role) is held, and by whom:
+ * directly (users and service accounts), through one group (its members), or inherited from an
+ * account role (its holders, group members included): Owner and Admin on every namespace,
+ * Developer on every project.
  */
 export interface NamespaceAccess {
   level: string;
@@ -83,6 +85,8 @@ export interface AccessModel {
   keys: KeyInfo[];
   /** How each namespace (by id) is held: by level, inherited first, then direct, then each group. */
   namespaceAccess: Map<string, NamespaceAccess[]>;
+  /** How each project (by id) is held, the same way, by role (API v0.18.0 and later). */
+  projectAccess: Map<string, NamespaceAccess[]>;
   /** Members (user ids) of each group. */
   groupMembers: Map<string, string[]>;
   /** Groups (ids) of each user. */
@@ -106,6 +110,9 @@ export interface AccessModel {
 
 /** LEVEL_RANK orders namespace permissions, most powerful first. */
 const LEVEL_RANK: Readonly<Record<string, number>> = { admin: 0, write: 1, read: 2 };
+
+/** PROJECT_ROLE_RANK orders project roles as Temporal lists them. */
+const PROJECT_ROLE_RANK: Readonly<Record<string, number>> = Object.fromEntries(PROJECT_ROLES.map((r, i) => [r.slug, i]));
 
 /** SEVERITY_RANK orders severities, most severe first. */
 export const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 4, high: 3, medium: 2, low: 1 };
@@ -133,6 +140,7 @@ export function buildAccessModel(input: ReportInput): AccessModel {
   const roleHolders = new Map<string, Ref[]>();
   const customRoleHolders = new Map<string, Ref[]>();
   const namespaceGrants = new Map<string, { level: string; principal: Ref }[]>();
+  const projectGrants = new Map<string, { level: string; principal: Ref }[]>();
   let grantCount = 0;
   let derivedGrantCount = 0;
   for (const g of input.grants) {
@@ -163,6 +171,9 @@ export function buildAccessModel(input: ReportInput): AccessModel {
         break;
       case NAMESPACE.id:
         push(namespaceGrants, owner.resource, { level: slug, principal: ref });
+        break;
+      case PROJECT.id:
+        push(projectGrants, owner.resource, { level: slug, principal: ref });
         break;
     }
   }
@@ -201,15 +212,22 @@ export function buildAccessModel(input: ReportInput): AccessModel {
 
   const nameOf = (ref: Ref) => resources.get(key(ref.type, ref.id))?.displayName || ref.id;
   const byName = (a: Ref, b: Ref) => compareText(nameOf(a), nameOf(b));
-  const namespaceAccess = new Map<string, NamespaceAccess[]>();
-  for (const [namespace, grants] of namespaceGrants) {
+  /** waysHeld groups each resource's grants by level and way (inherited, direct, each group), ordered by `rank`. */
+  const waysHeld = (grantsOf: Map<string, { level: string; principal: Ref }[]>, rank: Readonly<Record<string, number>>): Map<string, NamespaceAccess[]> => {
+    const ways = new Map<string, NamespaceAccess[]>();
+    for (const [id, grants] of grantsOf) ways.set(id, waysOf(grants, rank));
+    return ways;
+  };
+  const waysOf = (grants: { level: string; principal: Ref }[], levelRank: Readonly<Record<string, number>>): NamespaceAccess[] => {
     const rows: (NamespaceAccess & { order: string })[] = [];
     const direct = new Map<string, NamespaceAccess & { order: string }>();
     for (const { level, principal } of grants) {
       if (principal.type === ACCOUNT_ROLE.id) {
         // The role's own order (Owner before Admin) is kept by its position among the role resources.
         const rank = String((byType.get(ACCOUNT_ROLE.id) ?? []).findIndex((r) => r.id!.resource === principal.id)).padStart(3, "0");
-        rows.push({ level, way: { kind: "inherited", role: principal.id }, holders: roleMembers(principal.id).map((m) => m.principal), order: `0${rank}` });
+        // Each holder once, though it may hold the role both itself and through a group.
+        const holders = new Map(roleMembers(principal.id).map((m) => [key(m.principal.type, m.principal.id), m.principal]));
+        rows.push({ level, way: { kind: "inherited", role: principal.id }, holders: [...holders.values()], order: `0${rank}` });
       } else if (principal.type === GROUP.id) {
         const holders = (groupMembers.get(principal.id) ?? []).map((id) => ({ type: USER.id, id }));
         rows.push({ level, way: { kind: "group", group: principal.id }, holders, order: `2${nameOf(principal)}` });
@@ -224,9 +242,11 @@ export function buildAccessModel(input: ReportInput): AccessModel {
       }
     }
     for (const row of rows) row.holders.sort(byName);
-    rows.sort((a, b) => (LEVEL_RANK[a.level] ?? 9) - (LEVEL_RANK[b.level] ?? 9) || compareText(a.order, b.order));
-    namespaceAccess.set(namespace, rows.map(({ order: _, ...row }) => row));
-  }
+    rows.sort((a, b) => (levelRank[a.level] ?? 9) - (levelRank[b.level] ?? 9) || compareText(a.order, b.order));
+    return rows.map(({ order: _, ...row }) => row);
+  };
+  const namespaceAccess = waysHeld(namespaceGrants, LEVEL_RANK);
+  const projectAccess = waysHeld(projectGrants, PROJECT_ROLE_RANK);
 
   const findings: Finding[] = [];
   for (const r of byType.get(SECURITY_INSIGHT.id) ?? []) {
@@ -268,6 +288,7 @@ export function buildAccessModel(input: ReportInput): AccessModel {
     findings,
     keys,
     namespaceAccess,
+    projectAccess,
     groupMembers,
     userGroups,
     roleHolders,

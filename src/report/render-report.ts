@@ -1,5 +1,5 @@
 import { Status_ResourceStatus, type Resource } from "../connector/c1.js";
-import { ACCOUNT_ROLE, API_KEY, CUSTOM_ROLE, GROUP, NAMESPACE, SECURITY_INSIGHT, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
+import { ACCOUNT_ROLE, API_KEY, CUSTOM_ROLE, GROUP, NAMESPACE, PROJECT, SECURITY_INSIGHT, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
 import { buildAccessModel, compareText, key, SEVERITY_RANK, type AccessModel, type KeyInfo, type Ref, type ReportInput, type Via } from "./access-model.js";
 import { REPORT_SCRIPT, REPORT_STYLE } from "./report-assets.js";
 
@@ -30,6 +30,8 @@ export function renderReport(input: ReportInput, options: RenderOptions): string
     page.findings(),
     page.roles(),
     page.namespaces(),
+    // Projects exist from API v0.18.0: a sync without the type has no section for them.
+    ...(model.resourceTypes.some((t) => t.id === PROJECT.id) ? [page.projects()] : []),
     page.users(),
     page.serviceAccounts(),
     page.groups(),
@@ -74,6 +76,7 @@ const ANCHOR_PREFIX: Readonly<Record<string, string>> = {
   [GROUP.id]: "g",
   [API_KEY.id]: "k",
   [NAMESPACE.id]: "n",
+  [PROJECT.id]: "p",
   [ACCOUNT_ROLE.id]: "r",
   [CUSTOM_ROLE.id]: "c",
   [SECURITY_INSIGHT.id]: "f",
@@ -89,7 +92,7 @@ const TYPE_LABEL: Readonly<Record<string, string>> = {
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 
 /** SUMMARY_ORDER lists resource types in the summary: principals, what they hold, then findings; others last. */
-const SUMMARY_ORDER: readonly string[] = [USER.id, SERVICE_ACCOUNT.id, GROUP.id, NAMESPACE.id, ACCOUNT_ROLE.id, CUSTOM_ROLE.id, API_KEY.id, SECURITY_INSIGHT.id];
+const SUMMARY_ORDER: readonly string[] = [USER.id, SERVICE_ACCOUNT.id, GROUP.id, NAMESPACE.id, PROJECT.id, ACCOUNT_ROLE.id, CUSTOM_ROLE.id, API_KEY.id, SECURITY_INSIGHT.id];
 
 /** Page renders the sections of one report from its model. */
 class Page {
@@ -202,6 +205,49 @@ ${table("t-namespace-access", ["Namespace", "Level", "How", "Holders", "Who"], a
     return { id: "namespaces", title: "Namespaces", html };
   }
 
+  /**
+   * projects shows each project with its namespaces, then who holds each of its roles and how:
+   * directly, through a group, or (Developer) inherited from the Account Developer role.
+   */
+  projects(): Section {
+    const m = this.model;
+    const namespacesOf = new Map<string, string[]>();
+    for (const ns of m.byType.get(NAMESPACE.id) ?? []) {
+      const project = ns.profile?.project_id;
+      if (typeof project === "string") namespacesOf.set(project, [...(namespacesOf.get(project) ?? []), ns.displayName || ns.id!.resource]);
+    }
+    const summaryRows: string[] = [];
+    const accessRows: string[] = [];
+    for (const project of m.byType.get(PROJECT.id) ?? []) {
+      const id = project.id!.resource;
+      const access = m.projectAccess.get(id) ?? [];
+      const principals = new Set(access.flatMap((a) => a.holders.map((h) => key(h.type, h.id))));
+      const namespaces = (namespacesOf.get(id) ?? []).sort(compareText);
+      summaryRows.push(row([esc(project.displayName || id), esc(project.description), esc(statusText(project)), namespaces.map(esc).join(", "), num(principals.size)], this.anchors.get(key(PROJECT.id, id))));
+      const name = esc(project.displayName || id);
+      for (const a of access) {
+        const count = { html: String(a.holders.length), num: true };
+        if (a.way.kind === "inherited") {
+          accessRows.push(row([name, esc(a.level), `inherited from the ${this.link({ type: ACCOUNT_ROLE.id, id: a.way.role })} role`, count, "every holder of the role"]));
+        } else {
+          const how = a.way.kind === "group" ? `through group ${this.link({ type: GROUP.id, id: a.way.group })}` : "direct";
+          accessRows.push(row([name, esc(a.level), how, count, a.holders.map((h) => this.plainPrincipal(h)).join(", ")]));
+        }
+      }
+    }
+    const html = `<section id="projects">
+<h2>Projects <span class="count" data-count="t-projects">${summaryRows.length}</span></h2>
+<p class="muted">Each project's namespaces, and how many principals hold a role in it, counting group members and the holders of the Account Developer role.</p>
+${table("t-projects", ["Project", "Description", "State", "Namespaces", "Principals"], summaryRows)}
+</section>
+<section id="project-access" class="lazy">
+<h2>Who holds each project, and how <span class="count" data-count="t-project-access">${accessRows.length}</span></h2>
+<p class="muted">For each project and role: who holds it directly, through which group (its members), and the Developer role that the Account Developer role holds in every project.</p>
+${table("t-project-access", ["Project", "Role", "How", "Holders", "Who"], accessRows)}
+</section>`;
+    return { id: "projects", title: "Projects", html };
+  }
+
   users(): Section {
     const m = this.model;
     const rows = (m.byType.get(USER.id) ?? []).map((u) => {
@@ -216,7 +262,12 @@ ${table("t-namespace-access", ["Namespace", "Level", "How", "Holders", "Who"], a
     const m = this.model;
     const rows = (m.byType.get(SERVICE_ACCOUNT.id) ?? []).map((s) => {
       const ref = { type: SERVICE_ACCOUNT.id, id: s.id!.resource };
-      const scope = s.profile?.scope === "namespace" ? `namespace ${esc(String(s.profile.namespace ?? ""))}` : "account";
+      const scope =
+        s.profile?.scope === "namespace"
+          ? `namespace ${esc(String(s.profile.namespace ?? ""))}`
+          : s.profile?.scope === "project"
+            ? `project ${this.link({ type: PROJECT.id, id: String(s.profile.project_id ?? "") })}`
+            : "account";
       return row([esc(s.displayName || ref.id), scope, this.heldRoles(ref), this.heldCustomRoles(ref), this.heldNamespaces(ref), this.keys(ref)], this.anchors.get(key(SERVICE_ACCOUNT.id, ref.id)));
     });
     return dataSection("service-accounts", "Service accounts", "", "t-service-accounts", ["Service account", "Scope", "Account role", "Custom roles", "Namespaces", "API keys"], rows, true);
@@ -320,7 +371,8 @@ ${table("t-namespace-access", ["Namespace", "Level", "How", "Holders", "Who"], a
   /** plainPrincipal names a principal as text, with its kind when it is not a user. */
   private plainPrincipal(ref: Ref): string {
     let label = TYPE_LABEL[ref.type];
-    if (ref.type === SERVICE_ACCOUNT.id && this.model.resources.get(key(ref.type, ref.id))?.profile?.scope === "namespace") label = "namespace-scoped service account";
+    const scope = ref.type === SERVICE_ACCOUNT.id ? this.model.resources.get(key(ref.type, ref.id))?.profile?.scope : undefined;
+    if (scope === "namespace" || scope === "project") label = `${scope}-scoped service account`;
     return `${esc(this.name(ref))}${label && ref.type !== USER.id ? ` <small>(${label})</small>` : ""}`;
   }
 

@@ -3,7 +3,7 @@ import { invalidArgument } from "../connector/errors.js";
 import { stringCursor, type Cursor } from "../connector/page-token.js";
 import type { AccountSnapshot } from "../temporal/account-snapshot.js";
 import { ACCOUNT_ROLE, GROUP, SERVICE_ACCOUNT, USER, type PrincipalTypeId } from "./resource-types.js";
-import { accountRoleId, permissionSlug, roleSlug, type PermissionSlug, type RoleSlug } from "./temporal-access.js";
+import { accountRoleId, permissionSlug, projectRoleInfo, roleSlug, type PermissionSlug, type ProjectRoleSlug, type RoleSlug } from "./temporal-access.js";
 
 /**
  * HolderType is a resource type that can hold access: a principal, or an account role (owners and
@@ -20,6 +20,8 @@ export interface AccessRow {
    * (the Read role, its permission on its namespace): it cannot be revoked, only changed.
    */
   namespaceScoped?: boolean;
+  /** The holder is a project-scoped service account and this is the role its scope gives it. */
+  projectScoped?: boolean;
 }
 
 /** NamespaceRow is a principal's permission on a namespace. */
@@ -27,15 +29,26 @@ export interface NamespaceRow extends AccessRow {
   permission: PermissionSlug;
 }
 
+/** ProjectRow is a principal's role in a project. */
+export interface ProjectRow extends AccessRow {
+  role: ProjectRoleSlug;
+}
+
 /**
- * AccessIndex answers "who holds X" for every namespace, account role and custom role, built in
- * one pass over the users, service accounts and groups of a snapshot. Rows are sorted by
- * principal so that pages can resume after a principal key.
+ * AccessIndex answers "who holds X" for every namespace, account role, custom role and project,
+ * built in one pass over the users, service accounts and groups of a snapshot. Rows are sorted
+ * by principal so that pages can resume after a principal key.
  */
 export interface AccessIndex {
   namespace(namespaceId: string): readonly NamespaceRow[];
   role(slug: RoleSlug): readonly AccessRow[];
   customRole(roleId: string): readonly AccessRow[];
+  /**
+   * project lists the roles principals hold in a project themselves (project access, or a
+   * project-scoped service account's scope). The Developer role that comes with the Account
+   * Developer role is not among them: it is the role's, not the principals' (project.ts).
+   */
+  project(projectId: string): readonly ProjectRow[];
 }
 
 /** rowKey orders rows: by principal type, then id. */
@@ -141,6 +154,7 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
       const byNamespace = new Map<string, NamespaceRow[]>();
       const byRole = new Map<RoleSlug, AccessRow[]>();
       const byCustomRole = new Map<string, AccessRow[]>();
+      const byProject = new Map<string, ProjectRow[]>();
       const push = <R>(map: Map<string, R[]>, key: string, row: R) => {
         const list = map.get(key);
         if (list) list.push(row);
@@ -152,18 +166,32 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
         if (slug) push(byRole, slug, { principalType, principalId });
         for (const roleId of new Set(access?.customRoles ?? [])) push(byCustomRole, roleId, { principalType, principalId });
       };
-      const addAccess = (principalType: PrincipalTypeId, principalId: string, access: Access | undefined) => {
-        addAccountAccess(principalType, principalId, access?.accountAccess);
-        for (const [namespaceId, ns] of Object.entries(access?.namespaceAccesses ?? {})) {
+      const addNamespaces = (principalType: PrincipalTypeId, principalId: string, accesses: Access["namespaceAccesses"] | undefined) => {
+        for (const [namespaceId, ns] of Object.entries(accesses ?? {})) {
           const permission = permissionSlug(ns.permission);
           if (permission) push(byNamespace, namespaceId, { principalType, principalId, permission });
         }
+      };
+      const addProject = (row: Omit<ProjectRow, "role">, projectId: string, role: number | undefined) => {
+        const info = role === undefined ? undefined : projectRoleInfo(role);
+        // Developer comes with the account role (read from the role's holders); unknown roles are newer than our API subset.
+        if (info && !info.inherited) push(byProject, projectId, { ...row, role: info.slug });
+      };
+      const addAccess = (principalType: PrincipalTypeId, principalId: string, access: Access | undefined) => {
+        addAccountAccess(principalType, principalId, access?.accountAccess);
+        addNamespaces(principalType, principalId, access?.namespaceAccesses);
+        for (const [projectId, project] of Object.entries(access?.projectAccesses ?? {})) addProject({ principalType, principalId }, projectId, project.role);
       };
 
       for (const user of users) addAccess(USER.id, user.id, user.spec?.access);
       for (const sa of serviceAccounts) {
         const scoped = sa.spec?.namespaceScopedAccess;
-        if (scoped) {
+        const project = sa.spec?.projectScopedAccess;
+        if (project) {
+          // Its role in its project comes with its scope; its namespace permissions can change.
+          addProject({ principalType: SERVICE_ACCOUNT.id, principalId: sa.id, projectScoped: true }, project.projectId, project.access?.role);
+          addNamespaces(SERVICE_ACCOUNT.id, sa.id, project.namespaceAccesses);
+        } else if (scoped) {
           push(byRole, "read", { principalType: SERVICE_ACCOUNT.id, principalId: sa.id, namespaceScoped: true });
           const permission = scoped.access && permissionSlug(scoped.access.permission);
           if (permission) push(byNamespace, scoped.namespace, { principalType: SERVICE_ACCOUNT.id, principalId: sa.id, permission, namespaceScoped: true });
@@ -186,10 +214,12 @@ export function accessIndex(snapshot: AccountSnapshot, accountId: string, signal
       sort(byNamespace);
       sort(byRole);
       sort(byCustomRole);
+      sort(byProject);
       return {
         namespace: (id) => byNamespace.get(id) ?? [],
         role: (slug) => byRole.get(slug) ?? [],
         customRole: (id) => byCustomRole.get(id) ?? [],
+        project: (id) => byProject.get(id) ?? [],
       };
     },
     signal,

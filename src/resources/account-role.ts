@@ -17,6 +17,9 @@ import { accountRoleId, parseAccountRoleId, roleInfo, roleOf, roleSlug, ROLES, t
 /** NAMESPACE_SCOPED_REASON: the role a namespace-scoped service account holds comes with its scope. */
 const NAMESPACE_SCOPED_REASON = "namespace-scoped service accounts always have the Read account role";
 
+/** PROJECT_SCOPED_REASON: a project-scoped service account's access is its project's; it has no account role to change. */
+const PROJECT_SCOPED_REASON = "project-scoped service accounts hold access to their project only, not an account role";
+
 /** immutableReason explains why a role is never provisioned (docs/compatibility.md, "Immutable roles": synced only). */
 function immutableReason(slug: RoleSlug): string | undefined {
   return roleInfo(slug)?.neverProvisioned;
@@ -85,6 +88,7 @@ export function createAccountRoleSyncer(account: TemporalAccount): ResourceSynce
         version: (p) => p.version,
         plan(p) {
           if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) throw failedPrecondition(`${p.label}: ${NAMESPACE_SCOPED_REASON}`);
+          if (p.type === SERVICE_ACCOUNT.id && p.scopedProject) throw failedPrecondition(`${p.label}: ${PROJECT_SCOPED_REASON}`);
           const current = roleSlug(roleOfPrincipal(p));
           refuseProtected(p, current);
           if (current === target) return { result: { principal: p, alreadyExists: true } };

@@ -142,8 +142,8 @@ function roleOfMemberEntitlement(entitlement: Entitlement): string {
 
 /** refuseUnchangeable: custom roles need an account-scoped principal whose role we may rewrite. */
 function refuseUnchangeable(p: Principal): void {
-  if (p.type === SERVICE_ACCOUNT.id && p.scopedNamespace) {
-    throw failedPrecondition(`${p.label} is namespace-scoped; custom roles can only be held by users, groups and account-scoped service accounts`);
+  if (p.type === SERVICE_ACCOUNT.id && (p.scopedNamespace || p.scopedProject)) {
+    throw failedPrecondition(`${p.label} is ${p.scopedNamespace ? "namespace" : "project"}-scoped; custom roles can only be held by users, groups and account-scoped service accounts`);
   }
   const role = roleInfo(roleOfPrincipal(p));
   if (role?.neverProvisioned) throw failedPrecondition(`${p.label} holds the ${role.displayName} role, which this connector never rewrites: ${role.neverProvisioned}`);

@@ -15,13 +15,17 @@ import { namespacePermission, readPrincipal, roleName, roleOfPrincipal, writeNam
 import { readModifyWrite } from "./read-modify-write.js";
 import { accountRoleId, hasAdminEverywhere, PERMISSIONS, permissionOf, permissionSlug, type PermissionSlug } from "./temporal-access.js";
 
-/** namespaceResource converts a Temporal namespace into a `namespace` resource. */
-export function namespaceResource(ns: Namespace): Resource {
+/**
+ * namespaceResource converts a Temporal namespace into a `namespace` resource; with `projects`
+ * (API v0.18.0 and later) its profile names the project it belongs to.
+ */
+export function namespaceResource(ns: Namespace, projects = false): Resource {
   return newResource(NAMESPACE, ns.namespace, {
     displayName: ns.namespace,
     profile: profile({
       namespace: ns.namespace,
       name: ns.spec?.name,
+      project_id: projects ? ns.projectId : undefined,
       active_region: ns.activeRegion,
       regions: ns.replicas.map((r) => r.region).join(","),
       web_address: ns.endpoints?.webAddress,
@@ -108,17 +112,17 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     async list(ctx, parent, cursor) {
       if (parent) return { items: [] };
       if (ctx.syncId) buildAccessIndexAhead(account.snapshot(ctx), account.accountId());
-      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, namespaceResource);
+      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, (ns) => namespaceResource(ns, account.projects));
     },
     async get(ctx, id) {
       const ns = await orUndefinedIfMissing(account.client.getNamespace(id.resource, { signal: ctx.signal }));
-      return ns && namespaceResource(ns);
+      return ns && namespaceResource(ns, account.projects);
     },
     async entitlements(_ctx, resource) {
       return { items: namespaceEntitlements(resource) };
     },
     async typeEntitlements(ctx, cursor) {
-      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, (ns) => namespaceEntitlements(namespaceResource(ns)));
+      return pageOf(ctx, account.snapshot(ctx).namespaces, cursor, (ns) => namespaceEntitlements(namespaceResource(ns, account.projects)));
     },
     async grants(ctx, resource, cursor) {
       const ns = resource.id!.resource;

@@ -6,6 +6,8 @@ import {
   AccessSchema,
   AccountAccess_Role,
   NamespaceAccessSchema,
+  ProjectAccess_ProjectRole,
+  ProjectAccessSchema,
   ServiceAccountSpecSchema,
   UserGroupSpecSchema,
   UserSpecSchema,
@@ -25,7 +27,17 @@ import { groupSource, roleInfo, type GroupSource } from "./temporal-access.js";
 /** Principal is a user, service account or group read fresh from Temporal Cloud for a write. */
 export type Principal =
   | { type: typeof USER.id; id: string; version: string; label: string; access: Access | undefined; user: User }
-  | { type: typeof SERVICE_ACCOUNT.id; id: string; version: string; label: string; access: Access | undefined; scopedNamespace?: string; serviceAccount: ServiceAccount }
+  | {
+      type: typeof SERVICE_ACCOUNT.id;
+      id: string;
+      version: string;
+      label: string;
+      /** For a project-scoped service account: its project role and namespace permissions, as an Access. */
+      access: Access | undefined;
+      scopedNamespace?: string;
+      scopedProject?: string;
+      serviceAccount: ServiceAccount;
+    }
   | { type: typeof GROUP.id; id: string; version: string; label: string; access: Access | undefined; source: GroupSource; group: UserGroup };
 
 /** isPrincipalType tells the resource types that hold access (PRINCIPAL_TYPES). */
@@ -51,14 +63,20 @@ export async function readPrincipal(ctx: CallContext, account: TemporalAccount, 
     }
     case SERVICE_ACCOUNT.id: {
       const sa = await orUndefinedIfMissing(account.client.getServiceAccount(id.resource, opts));
+      const project = sa?.spec?.projectScopedAccess;
       return (
         sa && {
           type,
           id: sa.id,
           version: sa.resourceVersion,
           label: `service account ${sa.spec?.name || sa.id}`,
-          access: sa.spec?.namespaceScopedAccess ? undefined : sa.spec?.access,
+          access: sa.spec?.namespaceScopedAccess
+            ? undefined
+            : project
+              ? create(AccessSchema, { namespaceAccesses: project.namespaceAccesses, projectAccesses: project.access ? { [project.projectId]: project.access } : {} })
+              : sa.spec?.access,
           scopedNamespace: sa.spec?.namespaceScopedAccess?.namespace,
+          scopedProject: project?.projectId,
           serviceAccount: sa,
         }
       );
@@ -76,6 +94,13 @@ export function roleOfPrincipal(p: Principal): AccountAccess_Role {
   return p.access?.accountAccess?.role ?? AccountAccess_Role.UNSPECIFIED;
 }
 
+/** scopeOf names the scope of a namespace- or project-scoped service account (which has no account role to change), or undefined. */
+export function scopeOf(p: Principal): string | undefined {
+  if (p.type !== SERVICE_ACCOUNT.id) return undefined;
+  if (p.scopedNamespace) return `namespace ${p.scopedNamespace}`;
+  return p.scopedProject ? `project ${p.scopedProject}` : undefined;
+}
+
 /** roleName is a role's display name for messages. */
 export function roleName(role: AccountAccess_Role): string {
   return roleInfo(role)?.displayName ?? "no account role";
@@ -87,6 +112,15 @@ export function namespacePermission(p: Principal, namespace: string): NamespaceA
     return p.scopedNamespace === namespace ? p.serviceAccount.spec?.namespaceScopedAccess?.access?.permission : undefined;
   }
   return p.access?.namespaceAccesses[namespace]?.permission || undefined;
+}
+
+/**
+ * projectRoleOf is the principal's explicit role in a project, if any. A Developer entry counts
+ * as none: that role comes with the Account Developer role, not from the project.
+ */
+export function projectRoleOf(p: Principal, projectId: string): ProjectAccess_ProjectRole | undefined {
+  const role = p.access?.projectAccesses[projectId]?.role;
+  return role && role !== ProjectAccess_ProjectRole.DEVELOPER ? role : undefined;
 }
 
 /**
@@ -135,5 +169,21 @@ export function writeNamespaceAccess(account: TemporalAccount, p: Principal, nam
       return (opts) => account.client.setServiceAccountNamespaceAccess(namespace, p.id, access, opts);
     case GROUP.id:
       return (opts) => account.client.setUserGroupNamespaceAccess(namespace, p.id, access, opts);
+  }
+}
+
+/**
+ * writeProjectAccess changes one project entry of the principal with the per-project access
+ * endpoint (never a whole-spec rewrite); no role removes the entry.
+ */
+export function writeProjectAccess(account: TemporalAccount, p: Principal, projectId: string, role: ProjectAccess_ProjectRole | undefined): (opts: WriteOptions) => Promise<AsyncOperation> {
+  const access = role === undefined ? undefined : create(ProjectAccessSchema, { role });
+  switch (p.type) {
+    case USER.id:
+      return (opts) => account.client.setUserProjectAccess(projectId, p.id, access, opts);
+    case SERVICE_ACCOUNT.id:
+      return (opts) => account.client.setServiceAccountProjectAccess(projectId, p.id, access, opts);
+    case GROUP.id:
+      return (opts) => account.client.setUserGroupProjectAccess(projectId, p.id, access, opts);
   }
 }

@@ -62,6 +62,16 @@ export const CUSTOM_ROLE = resourceType({
   description: "A custom role: extra permissions held by users, groups and account-scoped service accounts.",
 });
 
+/**
+ * PROJECT is a Temporal Cloud project (API v0.18.0 and later): namespaces grouped under their
+ * own access control, where principals hold a project role.
+ */
+export const PROJECT = resourceType({
+  id: "project",
+  displayName: "Project",
+  description: "A Temporal Cloud project: a group of namespaces in which principals hold a project role.",
+});
+
 /** API_KEY is a bearer credential of a user or service account. */
 export const API_KEY = resourceType({
   id: "api-key",

@@ -6,19 +6,22 @@ import type { ServiceAccount } from "../gen/temporal/api/cloud/identity/v1/messa
 import { clipToBytes, iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { SERVICE_ACCOUNT } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
-import { permissionSlug, roleSlug } from "./temporal-access.js";
+import { permissionSlug, projectRoleInfo, roleSlug } from "./temporal-access.js";
 
 /** serviceAccountResource converts a Temporal service account into a `service-account` resource. */
 export function serviceAccountResource(sa: ServiceAccount): Resource {
   const spec = sa.spec;
   const scoped = spec?.namespaceScopedAccess;
+  const project = spec?.projectScopedAccess;
   const status = resourceStatus(sa.state);
   const details = profile({
     service_account_id: sa.id,
     name: spec?.name,
-    scope: scoped ? "namespace" : "account",
+    scope: scoped ? "namespace" : project ? "project" : "account",
     namespace: scoped?.namespace,
     namespace_permission: scoped?.access ? permissionSlug(scoped.access.permission) : undefined,
+    project_id: project?.projectId,
+    project_role: project?.access ? projectRoleInfo(project.access.role)?.slug : undefined,
     // Namespace-scoped service accounts always have the Read account role.
     account_role: scoped ? "read" : spec?.access?.accountAccess ? roleSlug(spec.access.accountAccess.role) : undefined,
     custom_roles: clipToBytes(spec?.access?.accountAccess?.customRoles.join(",") ?? "", 4096),

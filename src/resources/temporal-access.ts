@@ -1,4 +1,4 @@
-import { AccountAccess_Role, NamespaceAccess_Permission, type UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { AccountAccess_Role, NamespaceAccess_Permission, ProjectAccess_ProjectRole, type UserGroup } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 
 /** RoleSlug names a built-in account role in ids (docs/compatibility.md, "Account roles": `<account id>-<role>`). */
 export type RoleSlug = "owner" | "admin" | "developer" | "finance-admin" | "read" | "metrics-read";
@@ -88,6 +88,45 @@ export function permissionSlug(permission: NamespaceAccess_Permission): Permissi
 /** permissionOf returns the Temporal permission of a slug, or undefined for an unknown slug. */
 export function permissionOf(slug: string): NamespaceAccess_Permission | undefined {
   return PERMISSIONS.find((p) => p.slug === slug)?.permission;
+}
+
+/** ProjectRoleSlug is a project entitlement slug. */
+export type ProjectRoleSlug = "admin" | "write" | "read" | "list" | "contribute" | "member" | "developer";
+
+/** ProjectRoleInfo describes a project role. */
+export interface ProjectRoleInfo {
+  slug: ProjectRoleSlug;
+  role: ProjectAccess_ProjectRole;
+  displayName: string;
+  summary: string;
+  /** Why the role cannot be granted or revoked, when it comes with an account role instead. */
+  inherited?: string;
+}
+
+/**
+ * PROJECT_ROLES lists the project roles in Temporal's order, with their summaries from the API's
+ * own descriptions. Developer is never assigned: principals with the Account Developer role hold
+ * it on every project (docs/temporal-cloud-api.md, "Projects").
+ */
+export const PROJECT_ROLES: readonly ProjectRoleInfo[] = [
+  { slug: "admin", role: ProjectAccess_ProjectRole.ADMIN, displayName: "Admin", summary: "Full access to the project, including who may access it." },
+  { slug: "write", role: ProjectAccess_ProjectRole.WRITE, displayName: "Write", summary: "Write access to the project's resources." },
+  { slug: "read", role: ProjectAccess_ProjectRole.READ, displayName: "Read", summary: "Read-only access to the project's resources." },
+  { slug: "list", role: ProjectAccess_ProjectRole.LIST, displayName: "List", summary: "Lists the resources within the project." },
+  { slug: "contribute", role: ProjectAccess_ProjectRole.CONTRIBUTE, displayName: "Contribute", summary: "Contributes to the workflows within the project." },
+  { slug: "member", role: ProjectAccess_ProjectRole.MEMBER, displayName: "Member", summary: "Basic membership: read-only access to the project." },
+  {
+    slug: "developer",
+    role: ProjectAccess_ProjectRole.DEVELOPER,
+    displayName: "Developer",
+    summary: "Held on every project by the principals with the Account Developer role.",
+    inherited: "the Developer project role comes with the Account Developer role and cannot be assigned directly",
+  },
+];
+
+/** projectRoleInfo describes a project role by slug or Temporal value; undefined for UNSPECIFIED and unknown values. */
+export function projectRoleInfo(role: string | ProjectAccess_ProjectRole): ProjectRoleInfo | undefined {
+  return PROJECT_ROLES.find((r) => r.slug === role || r.role === role);
 }
 
 /** hasAdminEverywhere is true for the roles that are namespace admins on every namespace. */

@@ -19,6 +19,8 @@ export interface TemporalAccountOptions {
   defaultAccountRole?: RoleSlug;
   /** Told about each wait for an async operation (metrics). */
   observer?: TemporalObserver;
+  /** The API version spoken has projects (v0.18.0 and later; default false). */
+  projects?: boolean;
 }
 
 /**
@@ -28,6 +30,12 @@ export interface TemporalAccountOptions {
 export interface TemporalAccount {
   readonly client: TemporalClient;
   readonly defaultAccountRole: RoleSlug;
+  /**
+   * projects says whether the API version the connector speaks has projects (v0.18.0 and
+   * later). Without them, nothing about projects is asked for or shown: older versions neither
+   * return nor honour project access (docs/temporal-cloud-api.md, "Version header").
+   */
+  readonly projects: boolean;
   /** The users the connector has seen, by email (for audit records that name a user only by email). */
   readonly users: UserDirectory;
   /**
@@ -59,6 +67,7 @@ export function createTemporalAccount(options: TemporalAccountOptions): Temporal
   return {
     client,
     defaultAccountRole: options.defaultAccountRole ?? "read",
+    projects: options.projects ?? false,
     users: createUserDirectory(),
     snapshot: (ctx) => (ctx.syncId ? snapshots.get(ctx.syncId) : createAccountSnapshot(client)),
     accountId() {

@@ -57,11 +57,12 @@ export function createAccountSnapshot(client: TemporalClient): AccountSnapshot {
   const shared = createSharedFetches();
 
   function source<T>(name: string, fetchPage: PageFetcher<T>): ListSource<T> {
+    // A page and the whole list have keys of their own kind: a page token is any string (a caller's included), even "*".
     const page = (token: string, signal?: AbortSignal) =>
-      shared.get(`${name}\u0000${token}`, (s) => fetchPage({ pageToken: token || undefined }, { signal: s }), signal);
+      shared.get(`page\u0000${name}\u0000${token}`, (s) => fetchPage({ pageToken: token || undefined }, { signal: s }), signal);
     const all = (signal?: AbortSignal) =>
       shared.get(
-        `${name}\u0000*`,
+        `all\u0000${name}`,
         async (s) => {
           const items: T[] = [];
           let next = page("", s);

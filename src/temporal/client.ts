@@ -18,24 +18,36 @@ import {
   GetCustomRolesResponseSchema,
   GetNamespaceResponseSchema,
   GetNamespacesResponseSchema,
+  GetProjectResponseSchema,
+  GetProjectScopedServiceAccountsResponseSchema,
+  GetProjectsResponseSchema,
+  GetServiceAccountProjectAssignmentsResponseSchema,
   GetServiceAccountNamespaceAssignmentsResponseSchema,
   GetServiceAccountResponseSchema,
   GetServiceAccountsResponseSchema,
   GetUserGroupMembersResponseSchema,
   GetUserGroupNamespaceAssignmentsResponseSchema,
+  GetUserGroupProjectAssignmentsResponseSchema,
   GetUserGroupResponseSchema,
   GetUserGroupsResponseSchema,
   GetUserNamespaceAssignmentsResponseSchema,
+  GetUserProjectAssignmentsResponseSchema,
   GetUserResponseSchema,
   GetUsersResponseSchema,
   RemoveUserGroupMemberRequestSchema,
   RemoveUserGroupMemberResponseSchema,
   SetServiceAccountNamespaceAccessRequestSchema,
   SetServiceAccountNamespaceAccessResponseSchema,
+  SetServiceAccountProjectAccessRequestSchema,
+  SetServiceAccountProjectAccessResponseSchema,
   SetUserGroupNamespaceAccessRequestSchema,
   SetUserGroupNamespaceAccessResponseSchema,
+  SetUserGroupProjectAccessRequestSchema,
+  SetUserGroupProjectAccessResponseSchema,
   SetUserNamespaceAccessRequestSchema,
   SetUserNamespaceAccessResponseSchema,
+  SetUserProjectAccessRequestSchema,
+  SetUserProjectAccessResponseSchema,
   UpdateServiceAccountRequestSchema,
   UpdateServiceAccountResponseSchema,
   UpdateUserGroupRequestSchema,
@@ -48,18 +60,23 @@ import type {
   ApiKey,
   CustomRole,
   NamespaceAccess,
+  ProjectAccess,
   ServiceAccount,
   ServiceAccountNamespaceAssignment,
+  ServiceAccountProjectAssignment,
   ServiceAccountSpec,
   User,
   UserGroup,
   UserGroupMember,
   UserGroupNamespaceAssignment,
+  UserGroupProjectAssignment,
   UserGroupSpec,
   UserNamespaceAssignment,
+  UserProjectAssignment,
   UserSpec,
 } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import type { Project } from "../gen/temporal/api/cloud/project/v1/message_pb.js";
 import type { AsyncOperation } from "../gen/temporal/api/cloud/operation/v1/message_pb.js";
 import { TemporalApiError } from "./errors.js";
 import { readJson } from "../codec/codecs.js";
@@ -140,6 +157,18 @@ export interface TemporalClient {
   listUserNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserNamespaceAssignment>>;
   listServiceAccountNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<ServiceAccountNamespaceAssignment>>;
   listUserGroupNamespaceAssignments(namespace: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserGroupNamespaceAssignment>>;
+
+  /** Projects (API v0.18.0 and later): the list, one project, and project access. */
+  listProjects(page: PageRequest, opts?: CallOptions): Promise<Page<Project>>;
+  getProject(projectId: string, opts?: CallOptions): Promise<Project>;
+  /** Set*ProjectAccess change one project entry of a principal; no access removes it. */
+  setUserProjectAccess(projectId: string, userId: string, access: ProjectAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+  setUserGroupProjectAccess(projectId: string, groupId: string, access: ProjectAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+  setServiceAccountProjectAccess(projectId: string, serviceAccountId: string, access: ProjectAccess | undefined, opts: WriteOptions): Promise<AsyncOperation>;
+  listUserProjectAssignments(projectId: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserProjectAssignment>>;
+  listServiceAccountProjectAssignments(projectId: string, page: PageRequest, opts?: CallOptions): Promise<Page<ServiceAccountProjectAssignment>>;
+  listUserGroupProjectAssignments(projectId: string, page: PageRequest, opts?: CallOptions): Promise<Page<UserGroupProjectAssignment>>;
+  listProjectScopedServiceAccounts(projectId: string, page: PageRequest, opts?: CallOptions): Promise<Page<ServiceAccount>>;
 
   getAsyncOperation(operationId: string, opts?: CallOptions): Promise<AsyncOperation>;
 
@@ -334,6 +363,47 @@ export function createTemporalClient(transport: Transport): TemporalClient {
     async listUserGroupNamespaceAssignments(namespace, page, opts) {
       const path = `/cloud/namespaces/${seg(namespace)}/user-group-assignments`;
       return list("GetUserGroupNamespaceAssignments", GetUserGroupNamespaceAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.groups);
+    },
+
+    async listProjects(page, opts) {
+      return list("GetProjects", GetProjectsResponseSchema, "/cloud/projects", pageQuery(page), opts, (res) => res.projects);
+    },
+    async getProject(projectId, opts) {
+      const path = `/cloud/projects/${seg(projectId)}`;
+      return required((await get("GetProject", GetProjectResponseSchema, path, {}, opts)).project, path);
+    },
+    async setUserProjectAccess(projectId, userId, access, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/users/${seg(userId)}/access`;
+      const init = { projectId, userId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post("SetUserProjectAccess", SetUserProjectAccessRequestSchema, SetUserProjectAccessResponseSchema, path, init, ["projectId", "userId"], opts), path);
+    },
+    async setUserGroupProjectAccess(projectId, groupId, access, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/user-groups/${seg(groupId)}/access`;
+      const init = { projectId, groupId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(await post("SetUserGroupProjectAccess", SetUserGroupProjectAccessRequestSchema, SetUserGroupProjectAccessResponseSchema, path, init, ["projectId", "groupId"], opts), path);
+    },
+    async setServiceAccountProjectAccess(projectId, serviceAccountId, access, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/service-accounts/${seg(serviceAccountId)}/access`;
+      const init = { projectId, serviceAccountId, access, resourceVersion: opts.resourceVersion, asyncOperationId: opts.operationId };
+      return operation(
+        await post("SetServiceAccountProjectAccess", SetServiceAccountProjectAccessRequestSchema, SetServiceAccountProjectAccessResponseSchema, path, init, ["projectId", "serviceAccountId"], opts),
+        path,
+      );
+    },
+    async listUserProjectAssignments(projectId, page, opts) {
+      return list("GetUserProjectAssignments", GetUserProjectAssignmentsResponseSchema, `/cloud/projects/${seg(projectId)}/user-assignments`, pageQuery(page), opts, (res) => res.users);
+    },
+    async listServiceAccountProjectAssignments(projectId, page, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/service-account-assignments`;
+      return list("GetServiceAccountProjectAssignments", GetServiceAccountProjectAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.serviceAccounts);
+    },
+    async listUserGroupProjectAssignments(projectId, page, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/user-group-assignments`;
+      return list("GetUserGroupProjectAssignments", GetUserGroupProjectAssignmentsResponseSchema, path, pageQuery(page), opts, (res) => res.groups);
+    },
+    async listProjectScopedServiceAccounts(projectId, page, opts) {
+      const path = `/cloud/projects/${seg(projectId)}/service-accounts`;
+      return list("GetProjectScopedServiceAccounts", GetProjectScopedServiceAccountsResponseSchema, path, pageQuery(page), opts, (res) => res.serviceAccounts);
     },
 
     async getAsyncOperation(operationId, opts) {

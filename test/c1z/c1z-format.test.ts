@@ -258,7 +258,7 @@ describe("c1z file of the demo account", () => {
       return json(ResourceTypeSchema, type);
     });
     expect(stored).toEqual(expected.resourceTypes.map((t) => json(ResourceTypeSchema, t)));
-    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["security-insight", "account-role", "api-key", "custom-role", "namespace", "service-account", "user", "group"]);
+    expect(stored.map((t) => (t as { id: string }).id)).toEqual(["security-insight", "account-role", "api-key", "custom-role", "namespace", "project", "service-account", "user", "group"]);
   });
 
   it("stores every resource under `type:id` with its parent columns, exactly as synced", () => {
@@ -273,8 +273,8 @@ describe("c1z file of the demo account", () => {
       expect([row.parent_resource_type_id, row.parent_resource_id]).toEqual(resource.parentResourceId ? [resource.parentResourceId.resourceType, resource.parentResourceId.resource] : [null, null]);
       byKey.set(row.external_id, observedAtLeftOut(json(ResourceSchema, resource)));
     }
-    // 41 principals, roles, namespaces and keys, and the 10 security-insight findings.
-    expect(byKey.size).toBe(53);
+    // 45 principals, roles, namespaces, projects and keys, and the 11 security-insight findings.
+    expect(byKey.size).toBe(58);
     expect(byKey).toEqual(new Map(expected.resources.map((r) => [`${r.id!.resourceType}:${r.id!.resource}`, observedAtLeftOut(json(ResourceSchema, r))])));
     expect(byKey.get(`user:${U.carol}`)).toMatchObject({ displayName: "carol@acme.example" });
     expect(byKey.get(`namespace:${NS.paymentsProd}`)).toMatchObject({ displayName: NS.paymentsProd });
@@ -292,7 +292,8 @@ describe("c1z file of the demo account", () => {
       expect([row.resource_type_id, row.resource_id]).toEqual([entitlement.resource!.id!.resourceType, entitlement.resource!.id!.resource]);
       byId.set(row.external_id, json(EntitlementSchema, entitlement));
     }
-    expect(byId.size).toBe(26);
+    // 26 before projects, and the seven roles of each of the three projects.
+    expect(byId.size).toBe(47);
     expect(byId).toEqual(new Map(expected.entitlements.map((e) => [e.id, json(EntitlementSchema, e)])));
     expect(byId.get(`namespace:${NS.paymentsProd}:read`)).toMatchObject({ displayName: `Namespace ${NS.paymentsProd} Read`, slug: "read" });
     expect(byId.has("account-role:acme7-owner:member")).toBe(true);
@@ -312,8 +313,8 @@ describe("c1z file of the demo account", () => {
     }>("select * from v1_grants order by id");
     const expectedById = new Map(expected.grants.map((g) => [g.id, g]));
     expect(stored.map((r) => r.external_id).sort()).toEqual([...expectedById.keys()].sort());
-    // The 56 grants the connector lists and the 34 that expansion derives from them.
-    expect(stored).toHaveLength(90);
+    // The 70 grants the connector lists and the 59 that expansion derives from them.
+    expect(stored).toHaveLength(129);
 
     for (const row of stored) {
       const grant = fromBinary(GrantSchema, row.data);
@@ -354,11 +355,11 @@ describe("c1z file of the demo account", () => {
     try {
       expect(reader.sync).toMatchObject({ syncId, syncType: "full" });
       const counts = reader.counts();
-      expect(Object.fromEntries(counts.resources)).toEqual({ "account-role": 6, "api-key": 7, "custom-role": 3, group: 5, namespace: 4, "security-insight": 10, "service-account": 8, user: 10 });
-      expect([counts.entitlements, counts.grants, counts.derivedGrants]).toEqual([26, 90, 34]);
+      expect(Object.fromEntries(counts.resources)).toEqual({ "account-role": 6, "api-key": 7, "custom-role": 3, group: 5, namespace: 4, project: 3, "security-insight": 11, "service-account": 9, user: 10 });
+      expect([counts.entitlements, counts.grants, counts.derivedGrants]).toEqual([47, 129, 59]);
       expect(reader.resource("user", U.dave)?.displayName).toBe("dave@acme.example");
       expect(reader.grant(`group:${G.finance}:member:user:${U.erin}`)?.principal?.id?.resource).toBe(U.erin);
-      expect([...reader.grants()]).toHaveLength(90);
+      expect([...reader.grants()]).toHaveLength(129);
     } finally {
       await reader.close();
     }

@@ -145,9 +145,10 @@ describe("one-shot provisioning with the sync file, end to end", () => {
     expect(run.stdout).toMatch(/^sync\.c1z: full sync [0-9A-Za-z]{27}, started \d{4}-\d{2}-\d{2} [\d:.]+, ended \d{4}-\d{2}-\d{2} [\d:.]+\n\n/);
     expect(run.stdout).toMatch(/\nuser +User +10\n/);
     expect(run.stdout).toMatch(/\nnamespace +Namespace +4\n/);
-    expect(run.stdout).toMatch(/\nsecurity-insight +Security Insight +10\n/);
-    // 56 grants the connector listed, 34 that expansion derived (group members, inherited namespace admin).
-    expect(run.stdout).toMatch(/\nentitlements +26\ngrants +90\n +direct +56\n +derived +34\n$/);
+    expect(run.stdout).toMatch(/\nproject +Project +3\n/);
+    expect(run.stdout).toMatch(/\nsecurity-insight +Security Insight +11\n/);
+    // 70 grants the connector listed, and those expansion derived (group members, inherited namespace admin…).
+    expect(run.stdout).toMatch(/\nentitlements +47\ngrants +129\n +direct +70\n +derived +59\n$/);
     expect(readdirSync(dir).sort()).toEqual(["sync.c1z"]);
   });
 });

@@ -122,4 +122,21 @@ describe("audit records to events", () => {
     expect(recordKey(a)).not.toBe(recordKey(c));
     expect(eventsOfRecord(a, resolve)[0]!.id).toBe(`${recordKey(a)}/change:user:u-dave`);
   });
+
+  it("maps project access changes (API v0.18.0) only when projects are synced: a grant of the role, or changes for a removal", () => {
+    const projects = (...args: Parameters<typeof record>) => summary(eventsOfRecord(record(...args), resolve, { projects: true }));
+    const set = record("SetUserProjectAccess", { projectId: "p-1", userId: "u-dave", access: { role: "PROJECT_ROLE_WRITE" } });
+    expect(summary(eventsOfRecord(set, resolve))).toEqual([]);
+    const events = eventsOfRecord(set, resolve, { projects: true });
+    expect(summary(events)).toEqual(["grant project:p-1:write user:u-dave", "change user:u-dave"]);
+    expect(events.map((e) => e.id)).toEqual(["log-1/grant:project:p-1:write:user:u-dave", "log-1/change:user:u-dave"]);
+    expect(projects("SetUserGroupProjectAccess", { project_id: "p-1", group_id: "g-1", access: { role: 6 } })).toEqual(["grant project:p-1:member group:g-1", "change group:g-1"]);
+    expect(projects("SetServiceAccountProjectAccess", { projectId: "p-1", serviceAccountId: "sa-1", access: { role: "contribute" } })).toEqual(["grant project:p-1:contribute service-account:sa-1", "change service-account:sa-1"]);
+    // Removal does not say which role went; Developer is never set this way; no principal: only the project.
+    expect(projects("SetUserProjectAccess", { projectId: "p-1", email: "dave@acme.example" })).toEqual(["change user:u-dave", "change project:p-1"]);
+    expect(projects("SetUserProjectAccess", { projectId: "p-1", userId: "u-dave", access: { role: "PROJECT_ROLE_DEVELOPER" } })).toEqual(["change user:u-dave", "change project:p-1"]);
+    expect(projects("SetUserProjectAccess", { projectId: "p-1" })).toEqual(["change project:p-1"]);
+    expect(projects("UpdateProject", { projectId: "p-1" })).toEqual(["change project:p-1"]);
+    expect(projects("SetUserProjectAccess", { projectId: "p-1", userId: "u-dave", access: { role: "PROJECT_ROLE_WRITE" } }, undefined, { status: "ERROR" })).toEqual([]);
+  });
 });

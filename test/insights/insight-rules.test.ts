@@ -6,6 +6,7 @@ import {
   ApiKeySchema,
   NamespaceAccess_Permission as Permission,
   OwnerType,
+  ProjectAccess_ProjectRole as ProjectRole,
   ServiceAccountSchema,
   UserGroupSchema,
   UserSchema,
@@ -15,7 +16,8 @@ import {
   type UserGroup,
 } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../../src/gen/temporal/api/cloud/resource/v1/message_pb.js";
-import { findInsights, type AccountLists } from "../../src/insights/insight-rules.js";
+import { ProjectSchema } from "../../src/gen/temporal/api/cloud/project/v1/message_pb.js";
+import { findInsights, PROJECT_ADMIN_RULE, type AccountLists } from "../../src/insights/insight-rules.js";
 
 const now = new Date("2026-06-01T12:00:00Z");
 const DAY = 24 * 60 * 60 * 1000;
@@ -61,6 +63,36 @@ describe("findInsights", () => {
         facts: { kind: "service-account-admin", severity: "high", target_type: "service-account", target_id: "deploy-bot", name: "deploy-bot" },
       },
     ]);
+  });
+
+  it("flags a service account that is Admin of a project (API v0.18.0) by the same rule, naming the projects", () => {
+    const projects = [create(ProjectSchema, { id: "p-pay", spec: { displayName: "Payments" } }), create(ProjectSchema, { id: "p-data", spec: { displayName: "Data" } })];
+    const withProjects = (id: string, roles: Record<string, ProjectRole>, role = Role.READ) =>
+      create(ServiceAccountSchema, { id, state: ResourceState.ACTIVE, spec: { name: id, access: { accountAccess: { role }, projectAccesses: Object.fromEntries(Object.entries(roles).map(([p, r]) => [p, { role: r }])) } } });
+    const scoped = (id: string, role: ProjectRole) => create(ServiceAccountSchema, { id, state: ResourceState.ACTIVE, spec: { name: id, projectScopedAccess: { projectId: "p-pay", access: { role } } } });
+    const found = findInsights(
+      account({
+        projects,
+        serviceAccounts: [
+          withProjects("both", { "p-pay": ProjectRole.ADMIN, "p-data": ProjectRole.ADMIN }),
+          withProjects("writer", { "p-pay": ProjectRole.WRITE }),
+          withProjects("gone", { "p-gone": ProjectRole.ADMIN }),
+          withProjects("also-account-admin", { "p-pay": ProjectRole.ADMIN }, Role.ADMIN),
+          scoped("deployer", ProjectRole.ADMIN),
+          scoped("scoped-reader", ProjectRole.READ),
+        ],
+      }),
+      now,
+    );
+    expect(found.map((f) => [f.id, f.sentence, f.facts.projects])).toEqual([
+      ["service-account-admin:service-account:also-account-admin", "Service account also-account-admin holds Account Admin", undefined],
+      ["service-account-admin:service-account:both", "Service account both is Admin of projects Data and Payments", "p-data, p-pay"],
+      ["service-account-admin:service-account:deployer", "Service account deployer is Admin of project Payments", "p-pay"],
+      // A project the sync did not list is named by its id.
+      ["service-account-admin:service-account:gone", "Service account gone is Admin of project p-gone", "p-gone"],
+    ]);
+    expect(found.map((f) => f.rule)).toEqual([undefined, PROJECT_ADMIN_RULE, PROJECT_ADMIN_RULE, PROJECT_ADMIN_RULE]);
+    expect(found.every((f) => f.kind === "service-account-admin" && f.severity === "high")).toBe(true);
   });
 
   it("flags groups holding Account Admin", () => {

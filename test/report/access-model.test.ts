@@ -41,6 +41,7 @@ describe("the access report agrees with the expanded grants of a sync", () => {
             ...model.customRolesOf(p).map((h) => `custom-role:${h.what}:member`),
             ...model.namespacesOf(p).map((h) => `namespace:${h.what.namespace}:${h.what.level}`),
             ...(model.adminEverywhereVia(p).length > 0 ? namespaces.map((ns) => `namespace:${ns}:admin`) : []),
+            ...[...model.projectAccess].flatMap(([project, ways]) => ways.filter((w) => w.holders.some((h) => h.type === p.type && h.id === p.id)).map((w) => `project:${project}:${w.level}`)),
           ]);
         const fromGrants = new Map<string, Set<string>>();
         for (const g of store.grants) {

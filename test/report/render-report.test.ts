@@ -46,7 +46,10 @@ describe("renderReport", () => {
 
   it("has the sections a reviewer reads, findings first after the summary", () => {
     const sections = [...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
-    expect(sections).toEqual(["summary", "findings", "roles", "namespaces", "namespace-access", "users", "service-accounts", "groups", "api-keys", "custom-roles"]);
+    expect(sections).toEqual(["summary", "findings", "roles", "namespaces", "namespace-access", "projects", "project-access", "users", "service-accounts", "groups", "api-keys", "custom-roles"]);
+    // A sync without projects (API v0.17.1) has no project sections.
+    const before = renderReport({ resourceTypes: store.resourceTypes.filter((t) => t.id !== "project"), resources: store.resources, grants: store.grants }, { generatedAt: new Date() });
+    expect([...before.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1])).toEqual(sections.filter((id) => !id!.startsWith("project")));
     expect(html).toContain("sync sync-1 of 2026-01-02 03:04 UTC · generated 2026-01-02 03:05 UTC");
     expect(html).toContain("<title>Temporal Cloud access report — acme7</title>");
   });

@@ -18,22 +18,30 @@ import {
   type Resource,
 } from "../../src/connector/c1.js";
 import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
+import { DEFAULT_API_VERSION } from "../../src/temporal/api-version.js";
 import { createMemoryStore, runSync, type MemoryStore } from "../../src/sync/syncer.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
-const { users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, namespaces: NS } = DEMO_IDS;
+const { users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, namespaces: NS, projects: P } = DEMO_IDS;
 
 /**
  * A full sync of the demo account, driven over real gRPC exactly as the Go syncer drives a
- * connector, must show every identity and every piece of access — exactly, nothing more.
+ * connector, must show every identity and every piece of access — exactly, nothing more. At API
+ * version v0.17.1 that is exactly what it was before projects (API v0.18.0) existed; at the
+ * default version the same, plus the projects, their roles and the project-scoped service account.
  */
-describe("full sync of the demo account", () => {
+describe.each([
+  { apiVersion: "v0.17.1", projects: false },
+  { apiVersion: DEFAULT_API_VERSION, projects: true },
+])("full sync of the demo account at API $apiVersion", ({ apiVersion, projects }) => {
   let stack: Stack;
   let store: MemoryStore;
   let upstreamRequests: number;
+  /** withProjects is `extra` at an API version with projects, nothing before. */
+  const withProjects = <T>(...extra: T[]): T[] => (projects ? extra : []);
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ connector: { apiVersion } });
     store = createMemoryStore();
     // What the connector itself lists: the grants expansion derives from them are the syncer's (test/c1z/golden-sync.test.ts).
     await runSync({ api: stack.client, store, skipExpandGrants: true });
@@ -54,6 +62,7 @@ describe("full sync of the demo account", () => {
       ["api-key", "API Key", [ResourceType_Trait.SECRET]],
       ["custom-role", "Custom Role", [ResourceType_Trait.ROLE]],
       ["namespace", "Namespace", []],
+      ...withProjects(["project", "Project", []]),
       ["service-account", "Service Account", [ResourceType_Trait.USER]],
       ["user", "User", [ResourceType_Trait.USER]],
       ["group", "Group", [ResourceType_Trait.GROUP]],
@@ -100,6 +109,7 @@ describe("full sync of the demo account", () => {
         // No name: the id is shown (docs/compatibility.md, "Resource types").
         `service-account:${SA.unnamed}=${SA.unnamed}`,
         `service-account:${SA.deployBot}=deploy-bot`,
+        ...withProjects(`service-account:${SA.paymentsDeployer}=payments-deployer`, `project:${P.default}=Default`, `project:${P.payments}=Payments`, `project:${P.data}=Data`),
         ...Object.entries(U).map(([name, id]) => `user:${id}=${name}@acme.example`),
         // The findings (test/server/security-insights.test.ts checks them in full).
         ...[
@@ -113,6 +123,7 @@ describe("full sync of the demo account", () => {
           `invitation-expired-with-access:user:${U.heidi}`,
           `service-account-admin:service-account:${SA.batonConnector}`,
           `service-account-admin:service-account:${SA.deployBot}`,
+          ...withProjects(`service-account-admin:service-account:${SA.paymentsDeployer}`),
         ].map((id) => `security-insight:${id}=${resource("security-insight", id).displayName}`),
       ].sort(),
     );
@@ -146,6 +157,28 @@ describe("full sync of the demo account", () => {
     expect(worker.profile).toMatchObject({ scope: "namespace", namespace: NS.paymentsProd, namespace_permission: "write", account_role: "read" });
     expect(worker.description).toBe("Payments workers");
     expect(resource("service-account", SA.ciDeployer).profile).toMatchObject({ scope: "account", account_role: "developer" });
+    if (projects) expect(resource("service-account", SA.paymentsDeployer).profile).toMatchObject({ scope: "project", project_id: P.payments, project_role: "admin" });
+  });
+
+  it("names the project of each namespace, from API v0.18.0 only", () => {
+    const projectOf = Object.fromEntries(Object.values(NS).map((ns) => [ns, resource("namespace", ns).profile?.project_id]));
+    const expected = { [NS.paymentsProd]: P.payments, [NS.paymentsDev]: P.payments, [NS.ordersProd]: P.default, [NS.analytics]: P.data };
+    expect(projectOf).toEqual(projects ? expected : Object.fromEntries(Object.values(NS).map((ns) => [ns, undefined])));
+  });
+
+  it.runIf(projects)("describes projects, and their roles with Developer held by the Account Developer role only", () => {
+    const payments = resource("project", P.payments);
+    expect(payments).toMatchObject({ displayName: "Payments", description: "Payment processing, production and development", status: { status: Status_ResourceStatus.ENABLED } });
+    expect(payments.profile).toEqual({ project_id: P.payments, name: "Payments", delete_protection: true, state: "active" });
+    expect(timestampDate(payments.createdAt!).toISOString()).toBe("2026-07-20T09:00:00.000Z");
+    const byId = new Map(store.entitlements.map((e) => [e.id, e]));
+    const write = byId.get(`project:${P.payments}:write`)!;
+    expect(write).toMatchObject({ displayName: "Project Payments Write", slug: "write", purpose: Entitlement_PurposeValue.PERMISSION });
+    expect(write.grantableTo.map((t) => t.id)).toEqual(["user", "service-account", "group"]);
+    expect(findAnnotation(write.annotations, EntitlementImmutableSchema)).toBeUndefined();
+    const developer = byId.get(`project:${P.payments}:developer`)!;
+    expect(developer.grantableTo.map((t) => t.id)).toEqual(["account-role"]);
+    expect(findAnnotation(developer.annotations, EntitlementImmutableSchema)?.metadata).toEqual({ reason: "the Developer project role comes with the Account Developer role and cannot be assigned directly" });
   });
 
   it("describes groups by source", () => {
@@ -172,7 +205,8 @@ describe("full sync of the demo account", () => {
     const roles = ["owner", "admin", "developer", "finance-admin", "read", "metrics-read"].map((r) => `account-role:acme7-${r}:member`);
     const groups = Object.values(G).map((g) => `group:${g}:member`);
     const custom = Object.values(CR).map((c) => `custom-role:${c}:member`);
-    expect(store.entitlements.map((e) => e.id).sort()).toEqual([...ns, ...roles, ...groups, ...custom].sort());
+    const projectRoles = withProjects(...Object.values(P)).flatMap((p) => ["admin", "write", "read", "list", "contribute", "member", "developer"].map((r) => `project:${p}:${r}`));
+    expect(store.entitlements.map((e) => e.id).sort()).toEqual([...ns, ...roles, ...groups, ...custom, ...projectRoles].sort());
 
     const byId = new Map(store.entitlements.map((e) => [e.id, e]));
     const read = byId.get(`namespace:${NS.paymentsProd}:read`)!;
@@ -184,7 +218,8 @@ describe("full sync of the demo account", () => {
     expect(findAnnotation(owner.annotations, V1IdentifierSchema)?.id).toBe("membership:acme7-owner");
     const immutable = store.entitlements.filter((e) => findAnnotation(e.annotations, EntitlementImmutableSchema)).map((e) => e.id);
     // Owner and finance admin are synced, never provisioned; Google/SCIM memberships belong to the IdP.
-    expect(immutable.sort()).toEqual(["account-role:acme7-finance-admin:member", "account-role:acme7-owner:member", `group:${G.platformEngineering}:member`, `group:${G.sreOnCall}:member`].sort());
+    const developer = withProjects(...Object.values(P)).map((p) => `project:${p}:developer`);
+    expect(immutable.sort()).toEqual(["account-role:acme7-finance-admin:member", "account-role:acme7-owner:member", `group:${G.platformEngineering}:member`, `group:${G.sreOnCall}:member`, ...developer].sort());
   });
 
   /** Every grant, summarised as id plus its annotations: E(sources) expandable, I immutable, V1(id). */
@@ -205,6 +240,7 @@ describe("full sync of the demo account", () => {
       `namespace:${n}:${p}:${type}:${id}${type === "user" ? ` V1(grant:namespace:${n}:${p}:${id})` : marks ? ` ${marks}` : ""}`;
     const expandable = (type: string, id: string) => `E(${type}:${id}:member)`;
     const inherited = (n: string) => ["owner", "admin"].map((r) => `namespace:${n}:admin:account-role:acme7-${r} E(account-role:acme7-${r}:member) I`);
+    const project = (p: string, r: string, type: string, id: string, marks = "") => `project:${p}:${r}:${type}:${id}${marks ? ` ${marks}` : ""}`;
     expect(store.grants.map(summary).sort()).toEqual(
       [
         role("owner", "user", U.alice, "I "),
@@ -246,6 +282,24 @@ describe("full sync of the demo account", () => {
         ns(NS.analytics, "read", "service-account", SA.analyticsReader, "I"),
         ns(NS.analytics, "write", "group", G.dataAnalysts, expandable("group", G.dataAnalysts)),
         ...Object.values(NS).flatMap(inherited),
+        // The project-scoped service account's permission on a namespace of its project can change.
+        ...withProjects(ns(NS.paymentsDev, "write", "service-account", SA.paymentsDeployer)),
+
+        ...withProjects(
+          project(P.payments, "write", "user", U.carol),
+          project(P.payments, "contribute", "user", U.judy),
+          project(P.payments, "write", "service-account", SA.ciDeployer),
+          project(P.payments, "admin", "group", G.sreOnCall, expandable("group", G.sreOnCall)),
+          // Its role comes with its scope: it can change, not go.
+          project(P.payments, "admin", "service-account", SA.paymentsDeployer, "I"),
+          project(P.data, "read", "user", U.dave),
+          project(P.data, "list", "user", U.frank),
+          project(P.data, "write", "group", G.dataAnalysts, expandable("group", G.dataAnalysts)),
+          project(P.default, "member", "service-account", SA.legacyBatch),
+          project(P.default, "member", "group", G.platformEngineering, expandable("group", G.platformEngineering)),
+          // Inherited, like owners' and admins' namespace admin: the Account Developer role's, expanded to its holders.
+          ...Object.values(P).map((p) => project(p, "developer", "account-role", "acme7-developer", "E(account-role:acme7-developer:member) I")),
+        ),
 
         `custom-role:${CR.deployApprover}:member:user:${U.carol}`,
         `custom-role:${CR.deployApprover}:member:service-account:${SA.ciDeployer}`,
@@ -271,11 +325,13 @@ describe("full sync of the demo account", () => {
     }
   });
 
-  it("reads each upstream list once: 13 requests for the whole account", () => {
+  it("reads each upstream list once: 13 requests for the whole account, and the projects' page", () => {
     // current identity + account (Validate), one page each of users, service accounts, groups,
-    // namespaces, custom roles and API keys, and the members of each of the five groups.
-    expect(upstreamRequests).toBe(13);
+    // namespaces, custom roles and API keys, and the members of each of the five groups; from
+    // API v0.18.0 one page of projects too, and nothing else.
+    expect(upstreamRequests).toBe(projects ? 14 : 13);
     expect(Object.fromEntries(stack.simulator.stats.byRoute)).toEqual({
+      ...(projects ? { GetProjects: 1 } : {}),
       GetCurrentIdentity: 1,
       GetAccount: 1,
       GetUsers: 1,

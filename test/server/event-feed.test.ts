@@ -12,7 +12,7 @@ import { expectCode } from "../helpers/grpc.js";
 import { provisioner } from "../helpers/provisioning.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
-const { users: U, namespaces: NS, groups: G, serviceAccounts: SA, apiKeys: K } = DEMO_IDS;
+const { users: U, namespaces: NS, groups: G, serviceAccounts: SA, apiKeys: K, projects: P } = DEMO_IDS;
 const FEED = "temporal_audit_log";
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -34,6 +34,15 @@ function expectedOf(record: LogRecord): string[] {
       const level = (d.access?.permission as string | undefined)?.replace("PERMISSION_", "").toLowerCase();
       if (level) out.push(`grant namespace:${d.namespace}:${level} ${principal}`, `change ${principal}`);
       else out.push(`change ${principal}`, `change namespace:${d.namespace}`);
+      break;
+    }
+    case "SetUserProjectAccess":
+    case "SetUserGroupProjectAccess":
+    case "SetServiceAccountProjectAccess": {
+      const principal = d.userId ? `user:${d.userId}` : d.groupId ? `group:${d.groupId}` : `service-account:${d.serviceAccountId}`;
+      const role = (d.access?.role as string | undefined)?.replace("PROJECT_ROLE_", "").toLowerCase();
+      if (role) out.push(`grant project:${d.projectId}:${role} ${principal}`, `change ${principal}`);
+      else out.push(`change ${principal}`, `change project:${d.projectId}`);
       break;
     }
     case "AddUserGroupMember":
@@ -120,6 +129,8 @@ describe("event feed over gRPC", () => {
     now += 1000;
     await p.revoke(`namespace:${NS.paymentsDev}:read:user:${U.dave}`);
     await p.revoke(`group:${G.dataAnalysts}:member:user:${U.dave}`);
+    await p.grant(`project:${P.data}:write`, `user:${U.grace}`);
+    await p.revoke(`project:${P.data}:write:user:${U.grace}`);
     // A request Temporal Cloud refuses is logged with status ERROR and maps to nothing.
     const bob = await fetch(`${sim.url}/cloud/namespaces/${NS.paymentsDev}/users/${U.bob}/access`, {
       method: "POST",
@@ -142,6 +153,8 @@ describe("event feed over gRPC", () => {
       `grant group:${G.dataAnalysts}:member user:${U.carol}`,
       `change namespace:${NS.paymentsDev}`,
       `revoke group:${G.dataAnalysts}:member user:${U.dave}`,
+      `grant project:${P.data}:write user:${U.grace}`,
+      `change project:${P.data}`,
       `usage api-key:${K.batonConnector} by service-account:${SA.batonConnector}`,
     ];
 

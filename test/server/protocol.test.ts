@@ -55,6 +55,7 @@ describe("protocol surface (provisioning off)", () => {
       "custom-role": ["PROVISION", "SYNC", "TARGETED_SYNC"],
       group: ["PROVISION", "SYNC", "TARGETED_SYNC"],
       namespace: ["PROVISION", "SYNC", "TARGETED_SYNC"],
+      project: ["PROVISION", "SYNC", "TARGETED_SYNC"],
       "service-account": ["SYNC", "TARGETED_SYNC"],
       user: ["SYNC", "ACCOUNT_PROVISIONING", "RESOURCE_DELETE", "TARGETED_SYNC"],
       // Findings are synced only: computed for a sync, they have no targeted read of their own.

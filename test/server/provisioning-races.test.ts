@@ -1,40 +1,50 @@
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { expect, it } from "vitest";
 import { AccountManagerService, ResourceManagerService } from "../../src/connector/c1.js";
-import { AccountAccess_Role as Role, NamespaceAccess_Permission as Permission } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { AccountAccess_Role as Role, NamespaceAccess_Permission as Permission, ProjectAccess_ProjectRole as ProjectRole } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { createPrng } from "../../src/simulator/temporal/prng.js";
 import { createMemoryStore, runSync } from "../../src/sync/syncer.js";
 import { provisioner } from "../helpers/provisioning.js";
 import { startStack } from "../helpers/stack.js";
 
-const { users: U, serviceAccounts: SA, groups: G, namespaces: NS, customRoles: CR } = DEMO_IDS;
+const { users: U, serviceAccounts: SA, groups: G, namespaces: NS, customRoles: CR, projects: P } = DEMO_IDS;
 const OPERATIONS = 1_000;
 const SEED = 20261128;
 
 type Kind = "user" | "service-account" | "group";
 type RoleName = "developer" | "read" | "metrics-read" | "none";
-/** What the model knows of one principal. Chaos state (analytics, incident-responder) is changed behind our back. */
+/**
+ * What the model knows of one principal. Chaos state (analytics, incident-responder, the role in
+ * the payments project) is changed behind our back.
+ */
 interface Principal {
   kind: Kind;
   id: string;
   role: RoleName;
   namespaces: Map<string, Permission>;
   customRoles: Set<string>;
+  /** Its role in OUR_PROJECT. */
+  project?: ProjectRole;
   chaosAnalytics?: Permission;
   chaosCustomRole: boolean;
+  chaosProject?: ProjectRole;
   exists: boolean;
 }
 
 const OUR_NAMESPACES = [NS.paymentsProd, NS.paymentsDev, NS.ordersProd];
 const LEVELS = [["admin", Permission.ADMIN], ["write", Permission.WRITE], ["read", Permission.READ]] as const;
 const OUR_CUSTOM_ROLES = [CR.deployApprover, CR.billingViewer];
+const OUR_PROJECT = P.data;
+const CHAOS_PROJECT = P.payments;
+const PROJECT_ROLES = [["write", ProjectRole.WRITE], ["read", ProjectRole.READ], ["member", ProjectRole.MEMBER]] as const;
 const ROLE_OF: Record<RoleName, Role> = { developer: Role.DEVELOPER, read: Role.READ, "metrics-read": Role.METRICS_READ, none: Role.UNSPECIFIED };
 const roleName = (role: Role | undefined): RoleName => (Object.entries(ROLE_OF).find(([, r]) => r === (role ?? Role.UNSPECIFIED))?.[0] as RoleName) ?? "none";
 const kindKey = { user: "user", "service-account": "serviceAccount", group: "userGroup" } as const;
 
 /**
  * A randomized, reproducible (fixed seed) run of 1,000 grant/revoke/create/delete operations
+ * (namespace permissions, account, custom and project roles, group membership, accounts)
  * while the simulator concurrently edits the same principals between our reads and our writes,
  * checked against an in-memory model: every operation reported successful took effect exactly
  * once, nothing else changed, and the final upstream state equals the model.
@@ -58,7 +68,7 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
   try {
     const principals = new Map<string, Principal>();
     const load = (kind: Kind, id: string) => {
-      const spec = store.resource(kindKey[kind], id)!.spec as { access?: { accountAccess?: { role: Role; customRoles: string[] }; namespaceAccesses: Record<string, { permission: Permission }> } };
+      const spec = store.resource(kindKey[kind], id)!.spec as { access?: { accountAccess?: { role: Role; customRoles: string[] }; namespaceAccesses: Record<string, { permission: Permission }>; projectAccesses: Record<string, { role: ProjectRole }> } };
       const access = spec.access;
       principals.set(`${kind}:${id}`, {
         kind,
@@ -68,6 +78,8 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
         customRoles: new Set((access?.accountAccess?.customRoles ?? []).filter((c) => OUR_CUSTOM_ROLES.includes(c as never))),
         chaosAnalytics: access?.namespaceAccesses[NS.analytics]?.permission,
         chaosCustomRole: (access?.accountAccess?.customRoles ?? []).includes(CR.incidentResponder),
+        project: access?.projectAccesses[OUR_PROJECT]?.role,
+        chaosProject: access?.projectAccesses[CHAOS_PROJECT]?.role,
         exists: true,
       });
     };
@@ -88,7 +100,10 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
       const chaos = chaosFor(`${kind}:${match[2]}`);
       if (!principal?.exists || !chaos.chance(0.3)) return;
       chaosEdits++;
-      if (principal.role !== "none" && chaos.chance(0.5)) {
+      if (chaos.chance(0.25)) {
+        principal.chaosProject = principal.chaosProject === ProjectRole.READ ? ProjectRole.WRITE : ProjectRole.READ;
+        store.setProjectAccess(kindKey[kind], principal.id, CHAOS_PROJECT, principal.chaosProject);
+      } else if (principal.role !== "none" && chaos.chance(0.5)) {
         principal.chaosCustomRole = !principal.chaosCustomRole;
         store.update(kindKey[kind], principal.id, (spec) => {
           const account = (spec as unknown as { access: { accountAccess: { customRoles: string[] } } }).access.accountAccess;
@@ -120,8 +135,26 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
 
     async function attempt(principal: Principal, round: readonly Principal[]): Promise<void> {
       const who = `${principal.kind}:${principal.id}`;
-      const op = prng.int(principal.kind === "user" ? 9 : principal.kind === "group" ? 7 : 6);
-      if (op <= 1) {
+      // Two more kinds of operation than before projects: a project role granted or revoked.
+      const others = principal.kind === "user" ? 9 : principal.kind === "group" ? 7 : 6;
+      const op = prng.int(others + 2);
+      if (op >= others) {
+        const [slug, role] = prng.pick(PROJECT_ROLES);
+        const entitlement = `project:${OUR_PROJECT}:${slug}`;
+        if (op === others) {
+          const res = await p.grant(entitlement, who);
+          const had = principal.project;
+          expect(res.alreadyExists, `grant ${entitlement} to ${who}`).toBe(had === role);
+          expect(res.replaced).toBe(had !== undefined && had !== role ? `project:${OUR_PROJECT}:${ProjectRole[had].toLowerCase()}:${who}` : undefined);
+          principal.project = role;
+          count(res.alreadyExists ? "project grant (already)" : "project grant");
+        } else {
+          const res = await p.revoke(`${entitlement}:${who}`);
+          expect(res.alreadyRevoked, `revoke ${entitlement} from ${who}`).toBe(principal.project !== role);
+          if (!res.alreadyRevoked) principal.project = undefined;
+          count(res.alreadyRevoked ? "project revoke (already)" : "project revoke");
+        }
+      } else if (op <= 1) {
         const ns = prng.pick(OUR_NAMESPACES);
         const [slug, level] = prng.pick(LEVELS);
         const entitlement = `namespace:${ns}:${slug}`;
@@ -229,7 +262,9 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
 
     // The final upstream state is exactly the model: our changes, and the chaos ones, all kept.
     for (const principal of principals.values()) {
-      const resource = store.resource(kindKey[principal.kind], principal.id) as { spec: { access?: { accountAccess?: { role: Role; customRoles: string[] }; namespaceAccesses: Record<string, { permission: Permission }> } } } | undefined;
+      const resource = store.resource(kindKey[principal.kind], principal.id) as
+        | { spec: { access?: { accountAccess?: { role: Role; customRoles: string[] }; namespaceAccesses: Record<string, { permission: Permission }>; projectAccesses: Record<string, { role: ProjectRole }> } } }
+        | undefined;
       if (!principal.exists) {
         expect(resource, `${principal.id} deleted`).toBeUndefined();
         continue;
@@ -242,6 +277,8 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
       const customRoles = access?.accountAccess?.customRoles ?? [];
       expect(customRoles.filter((c) => c !== CR.incidentResponder).sort(), label).toEqual([...principal.customRoles].sort());
       expect(customRoles.includes(CR.incidentResponder), label).toBe(principal.chaosCustomRole);
+      expect(access?.projectAccesses[OUR_PROJECT]?.role, label).toBe(principal.project);
+      expect(access?.projectAccesses[CHAOS_PROJECT]?.role, label).toBe(principal.chaosProject);
     }
     for (const [group, set] of members) expect([...store.groupMembers(group)!.keys()].sort()).toEqual([...set].sort());
     // Every write was applied exactly once.
@@ -259,8 +296,14 @@ it("1,000 provisioning operations under concurrent edits end in the modelled sta
           expect(grants.has(id), id).toBe(principal.exists && principal.namespaces.get(ns) === level);
         }
       }
+      for (const [slug, role] of PROJECT_ROLES) {
+        const id = `project:${OUR_PROJECT}:${slug}:${principal.kind}:${principal.id}`;
+        expect(grants.has(id), id).toBe(principal.exists && principal.project === role);
+      }
     }
     expect(tally.get("ns grant")).toBeGreaterThan(50);
+    expect(tally.get("project grant")).toBeGreaterThan(30);
+    expect(tally.get("project revoke")).toBeGreaterThan(10);
     expect(tally.get("create")).toBeGreaterThan(5);
   } finally {
     await stack.close();

@@ -10,7 +10,7 @@ import {
   type Resource,
 } from "../../src/connector/c1.js";
 import { validateMessage } from "../../src/connector/validate.js";
-import { AccountAccess_Role as Role, type Access } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
+import { AccountAccess_Role as Role, ProjectAccess_ProjectRole as ProjectRole, type Access } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../../src/gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { DEMO_IDS, generateAccount, type AccountData } from "../../src/simulator/temporal/index.js";
 import { createMemoryStore, runSync, type ConnectorApi, type MemoryStore } from "../../src/sync/syncer.js";
@@ -98,6 +98,8 @@ describe("security insights of the demo account", () => {
       f("invitation-expired-with-access", "medium", "user", U.heidi),
       f("service-account-admin", "high", "service-account", SA.batonConnector),
       f("service-account-admin", "high", "service-account", SA.deployBot),
+      // Admin of a project (API v0.18.0): the same rule, within the project.
+      f("service-account-admin", "high", "service-account", SA.paymentsDeployer),
     ]);
   });
 
@@ -114,7 +116,13 @@ describe("security insights of the demo account", () => {
       "User heidi@acme.example never accepted an invitation that expired on 2025-01-15 but still holds read on orders-prod.acme7",
       "Service account baton-connector holds Account Admin",
       "Service account deploy-bot holds Account Admin",
+      "Service account payments-deployer is Admin of project Payments",
     ]);
+    const descriptions = new Map(findingsOf(sync.store).resources.map((r) => [r.id!.resource, r.description]));
+    expect(descriptions.get(`service-account-admin:service-account:${SA.paymentsDeployer}`)).toBe(
+      "A service account holds the Admin role of a project: its API keys can change the project's namespaces and who may access them.",
+    );
+    expect(descriptions.get(`service-account-admin:service-account:${SA.deployBot}`)).toMatch(/^A service account holds the Account Admin role/);
   });
 
   it("observes every finding at the sync's one time, and satisfies the protocol's field rules", () => {
@@ -166,7 +174,11 @@ function expectedFindings(account: AccountData, now: Date): Finding[] {
   const ms = (t: { seconds: bigint; nanos: number } | undefined) => (t === undefined ? undefined : Number(t.seconds) * 1000 + t.nanos / 1e6);
   const invitationExpired = (u: AccountData["users"][number]) => u.invitation?.expiredTime !== undefined && ms(u.invitation.expiredTime)! <= now.getTime();
 
-  for (const sa of account.serviceAccounts) if (!sa.spec?.namespaceScopedAccess && role(sa.spec?.access) === Role.ADMIN) add("service-account-admin", "high", "service-account", sa.id);
+  for (const sa of account.serviceAccounts) {
+    const projectAdmin =
+      sa.spec?.projectScopedAccess?.access?.role === ProjectRole.ADMIN || Object.values(sa.spec?.access?.projectAccesses ?? {}).some((p) => p.role === ProjectRole.ADMIN);
+    if ((!sa.spec?.namespaceScopedAccess && role(sa.spec?.access) === Role.ADMIN) || projectAdmin) add("service-account-admin", "high", "service-account", sa.id);
+  }
   for (const g of account.groups) if (role(g.spec?.access) === Role.ADMIN) add("group-grants-admin", "high", "group", g.id);
   const users = new Map(account.users.map((u) => [u.id, u]));
   const serviceAccounts = new Set(account.serviceAccounts.map((s) => s.id));

@@ -18,4 +18,13 @@ describe("AccountSnapshot.list", () => {
     expect(snapshot.list("other", projects)).not.toBe(source);
     snapshot.dispose();
   });
+
+  it("keeps a page apart from the whole list, whatever its token (a caller's cursor may say \"*\")", async () => {
+    const snapshot = createAccountSnapshot({} as TemporalClient);
+    const fetch: PageFetcher<string> = async (page) => ({ items: [`item at ${page.pageToken ?? "start"}`], nextPageToken: "" });
+    const source = snapshot.list("things", fetch);
+    expect(await source.all()).toEqual(["item at start"]);
+    expect((await source.page("*")).items).toEqual(["item at *"]);
+    snapshot.dispose();
+  });
 });

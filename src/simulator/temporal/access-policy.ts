@@ -4,8 +4,11 @@ import {
   AccountAccess_Role,
   NamespaceAccess_Permission,
   NamespaceAccessSchema,
+  ProjectAccess_ProjectRole,
+  ProjectAccessSchema,
   type Access,
   type NamespaceAccess,
+  type ProjectAccess,
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { failedPrecondition, invalidArgument, permissionDenied } from "./api-error.js";
 import type { Caller } from "./route.js";
@@ -87,6 +90,57 @@ export function requireNamespaceAdmin(store: SimulatorStore, caller: Caller, nam
   }
 }
 
+/** projectRoleOf returns a project role (UNSPECIFIED when absent). */
+export function projectRoleOf(access: ProjectAccess | undefined): ProjectAccess_ProjectRole {
+  return access?.role ?? ProjectAccess_ProjectRole.UNSPECIFIED;
+}
+
+/**
+ * validateProjectRole throws INVALID_ARGUMENT for a role number outside the enum, and for
+ * Developer, which "cannot be assigned directly" (it comes with the Account Developer role).
+ */
+export function validateProjectRole(role: ProjectAccess_ProjectRole, what: string): void {
+  if (ProjectAccess_ProjectRole[role] === undefined) throw invalidArgument(`${what}: unknown project role ${role}`);
+  if (role === ProjectAccess_ProjectRole.DEVELOPER) {
+    throw invalidArgument(`${what}: PROJECT_ROLE_DEVELOPER is inherited from the account developer role and cannot be assigned directly`);
+  }
+}
+
+/**
+ * hasProjectAdmin reports whether the caller administers the project: a Global Admin or Owner,
+ * or a holder of its Admin role (directly, through a group, or as its project-scoped service
+ * account) ((inferred): project Admins manage "project membership", the API's own words).
+ */
+export function hasProjectAdmin(store: SimulatorStore, caller: Caller, projectId: string): boolean {
+  if (isAccountAdmin(store, caller)) return true;
+  const admin = (access: ProjectAccess | undefined) => projectRoleOf(access) === ProjectAccess_ProjectRole.ADMIN;
+  if (caller.kind === "serviceAccount") {
+    const spec = caller.serviceAccount.spec;
+    const scoped = spec?.projectScopedAccess;
+    if (scoped !== undefined) return scoped.projectId === projectId && admin(scoped.access);
+    return spec?.namespaceScopedAccess === undefined && admin(spec?.access?.projectAccesses[projectId]);
+  }
+  if (admin(caller.user.spec?.access?.projectAccesses[projectId])) return true;
+  return store.groupsOfUser(caller.user.id).some((g) => admin(g.spec?.access?.projectAccesses[projectId]));
+}
+
+/** requireProjectAdmin throws PERMISSION_DENIED unless the caller administers the project. */
+export function requireProjectAdmin(store: SimulatorStore, caller: Caller, projectId: string, action: string): void {
+  if (!hasProjectAdmin(store, caller, projectId)) {
+    throw permissionDenied(`permission denied: ${action} requires the Admin role of project ${projectId}`);
+  }
+}
+
+/**
+ * requireNamespaceOfProject refuses a namespace that is not in the project: a project-scoped
+ * service account reaches only its project's namespaces ((inferred) from its scope).
+ */
+export function requireNamespaceOfProject(store: SimulatorStore, namespace: string, projectId: string): void {
+  const ns = store.namespaces.get(namespace);
+  if (ns === undefined) throw invalidArgument(`namespace not found: ${namespace}`);
+  if (ns.projectId !== projectId) throw invalidArgument(`namespace ${namespace} is not in project ${projectId}`);
+}
+
 /**
  * validatePermission throws INVALID_ARGUMENT for a permission number outside the enum.
  */
@@ -104,13 +158,16 @@ export function validatePermission(permission: NamespaceAccess_Permission, what:
  * - custom roles need a built-in role and must exist; they are de-duplicated and sorted (set semantics);
  * - namespaces must exist with a specified permission;
  * - namespace accesses of ADMIN/OWNER principals are silently dropped, as once observed
- *   (docs/temporal-cloud-api.md, "Refused mutations"; uncertain whether the API now rejects them instead).
+ *   (docs/temporal-cloud-api.md, "Refused mutations"; uncertain whether the API now rejects them instead);
+ * - project accesses (API v0.18.0, `projects`) name existing projects with an assignable role;
+ *   a request of an older version cannot carry them, so the principal keeps the ones it has.
  */
 export function normalizeAccess(
   store: SimulatorStore,
   caller: Caller,
   access: Access | undefined,
   previous: Access | undefined,
+  projects: boolean,
 ): Access {
   const role = roleOf(access);
   const previousRole = roleOf(previous);
@@ -147,7 +204,19 @@ export function normalizeAccess(
       namespaceAccesses[namespace] = create(NamespaceAccessSchema, { permission });
     }
   }
-  return create(AccessSchema, { accountAccess: { role, customRoles }, namespaceAccesses });
+  const projectAccesses: Record<string, ProjectAccess> = {};
+  for (const [projectId, projectAccess] of Object.entries((projects ? access : previous)?.projectAccesses ?? {})) {
+    if (!projects) {
+      projectAccesses[projectId] = projectAccess;
+      continue;
+    }
+    if (store.projects.get(projectId) === undefined) throw invalidArgument(`project not found: ${projectId}`);
+    const projectRole = projectRoleOf(projectAccess);
+    if (projectRole === ProjectAccess_ProjectRole.UNSPECIFIED) throw invalidArgument(`project ${projectId}: a project access needs a role`);
+    validateProjectRole(projectRole, `project ${projectId}`);
+    projectAccesses[projectId] = create(ProjectAccessSchema, { role: projectRole });
+  }
+  return create(AccessSchema, { accountAccess: { role, customRoles }, namespaceAccesses, projectAccesses });
 }
 
 /**
@@ -164,7 +233,15 @@ export function sameAccess(a: Access | undefined, b: Access | undefined): boolea
   const keysA = Object.keys(nsA).filter((k) => permissionOf(nsA[k]) !== NamespaceAccess_Permission.UNSPECIFIED);
   const keysB = Object.keys(nsB).filter((k) => permissionOf(nsB[k]) !== NamespaceAccess_Permission.UNSPECIFIED);
   if (keysA.length !== keysB.length) return false;
-  return keysA.every((k) => permissionOf(nsA[k]) === permissionOf(nsB[k]));
+  if (!keysA.every((k) => permissionOf(nsA[k]) === permissionOf(nsB[k]))) return false;
+  return sameProjectAccesses(a?.projectAccesses, b?.projectAccesses);
+}
+
+/** sameProjectAccesses compares two project access maps: the same role in the same projects. */
+export function sameProjectAccesses(a: Record<string, ProjectAccess> | undefined, b: Record<string, ProjectAccess> | undefined): boolean {
+  const keysA = Object.keys(a ?? {}).filter((k) => projectRoleOf(a![k]) !== ProjectAccess_ProjectRole.UNSPECIFIED);
+  const keysB = Object.keys(b ?? {}).filter((k) => projectRoleOf(b![k]) !== ProjectAccess_ProjectRole.UNSPECIFIED);
+  return keysA.length === keysB.length && keysA.every((k) => projectRoleOf(a![k]) === projectRoleOf(b![k]));
 }
 
 /** isEmail is a deliberately loose address check: one "@" with text on both sides. */

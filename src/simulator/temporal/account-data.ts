@@ -1,4 +1,5 @@
 import type { Namespace } from "../../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import type { Project } from "../../gen/temporal/api/cloud/project/v1/message_pb.js";
 import type {
   ApiKey,
   CustomRole,
@@ -26,6 +27,8 @@ export interface AccountData {
   namespaces: Namespace[];
   customRoles: CustomRole[];
   apiKeys: ApiKey[];
+  /** Projects (API v0.18.0); namespaces name theirs in `projectId`. None when left out. */
+  projects?: Project[];
   /** Bearer secrets accepted for authentication: secret → id of the API key it belongs to. */
   apiKeySecrets: Map<string, string>;
 }

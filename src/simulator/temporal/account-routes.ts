@@ -5,6 +5,7 @@ import {
   GetCurrentIdentityResponseSchema,
 } from "../../gen/temporal/api/cloud/cloudservice/v1/request_response_pb.js";
 import { apiKeyView } from "./api-key-routes.js";
+import { atVersion } from "./api-version.js";
 import { found, parse, respond, type Route } from "./route.js";
 
 /**
@@ -16,12 +17,13 @@ export const accountRoutes: Route[] = [
     method: "GET",
     path: "/cloud/current-identity",
     name: "GetCurrentIdentity",
-    handle({ caller, store }) {
+    handle({ caller, store, projects }) {
       return respond(GetCurrentIdentityResponseSchema, {
         principal:
           caller.kind === "user"
-            ? { case: "user", value: caller.user }
-            : { case: "serviceAccount", value: caller.serviceAccount },
+            ? { case: "user", value: atVersion(projects, caller.user)! }
+            : // A project-scoped caller of an older version still learns who it is.
+              { case: "serviceAccount", value: atVersion(projects, caller.serviceAccount) ?? caller.serviceAccount },
         principalApiKey: apiKeyView(caller.apiKey, store.now()),
       });
     },

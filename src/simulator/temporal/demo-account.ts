@@ -8,6 +8,7 @@ import {
   CustomRoleSchema,
   NamespaceAccess_Permission as Permission,
   OwnerType,
+  ProjectAccess_ProjectRole as ProjectRole,
   ServiceAccountSchema,
   UserGroupSchema,
   UserSchema,
@@ -22,6 +23,7 @@ import {
   Replica_ReplicaState,
   type Namespace,
 } from "../../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import { ProjectSchema, type Project } from "../../gen/temporal/api/cloud/project/v1/message_pb.js";
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import type { AccountData } from "./account-data.js";
 
@@ -79,6 +81,14 @@ export const DEMO_IDS = {
     legacyBatch: "5a06e9ac7b1d4c3f8a5e2d6b9c50f206",
     unnamed: "9b3f6e1c8d2a4b7e9f5c1a3d6e70a207",
     deployBot: "5a07de9b07c34e1f8a2d6c9e4b60a208",
+    /** Project-scoped (API v0.18.0): Admin of the payments project, hidden from older API versions. */
+    paymentsDeployer: "5a08fa1de910a4c7b8e2d5f3a6c1b209",
+  },
+  /** Projects (API v0.18.0): namespaces belong to one each. */
+  projects: {
+    default: "b7a0de7a01c54e2f9a8b3c6d1e5f0601",
+    payments: "b7a1fa11e2d34c5b8a9f1e6d3c7b0602",
+    data: "b7a2da7ac3e44b6a9f2d5c8e1a3b0603",
   },
   /** Users no longer in the account: an API key still names one as its owner. */
   removedUsers: {
@@ -108,7 +118,7 @@ export const DEMO_IDS = {
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const { namespaces: NS, users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, removedUsers: REMOVED } = DEMO_IDS;
+const { namespaces: NS, users: U, serviceAccounts: SA, groups: G, customRoles: CR, apiKeys: K, removedUsers: REMOVED, projects: P } = DEMO_IDS;
 
 function at(iso: string): Timestamp {
   return timestampFromDate(new Date(iso));
@@ -123,10 +133,12 @@ function access(
   role: Role,
   namespaces: Record<string, Permission> = {},
   customRoles: string[] = [],
+  projects: Record<string, ProjectRole> = {},
 ): MessageInitShape<typeof AccessSchema> {
   return {
     accountAccess: { role, customRoles },
     namespaceAccesses: Object.fromEntries(Object.entries(namespaces).map(([ns, permission]) => [ns, { permission }])),
+    projectAccesses: Object.fromEntries(Object.entries(projects).map(([project, role]) => [project, { role }])),
   };
 }
 
@@ -136,6 +148,7 @@ function namespace(
   region: string,
   grpcHost: string,
   tags: Record<string, string>,
+  projectId: string,
   standbyRegion?: string,
 ): Namespace {
   const id = `${name}.${DEMO_ACCOUNT_ID}`;
@@ -157,6 +170,17 @@ function namespace(
     createdTime: at(created),
     tags,
     replicas,
+    projectId,
+  });
+}
+
+function project(id: string, displayName: string, description: string, created: string, deleteProtection: boolean): Project {
+  return create(ProjectSchema, {
+    id,
+    resourceVersion: version(id),
+    spec: { displayName, description, lifecycle: { enableDeleteProtection: deleteProtection } },
+    state: ResourceState.ACTIVE,
+    createdTime: at(created),
   });
 }
 
@@ -188,17 +212,26 @@ function apiKey(init: MessageInitShape<typeof ApiKeySchema> & { id: string }): A
  * (one expired, one disabled, one whose owner was removed). It holds at least one case of every
  * security-insight finding (insight-rules.ts). Everything is fixed except what is relative to
  * `now` (default: the current time): the pending invitation, the short-lived API keys and the
- * expiry of the active ones.
+ * expiry of the active ones. Three projects (API v0.18.0) hold the namespaces; users, groups and
+ * service accounts hold project roles, and a ninth service account is scoped to the payments
+ * project: clients of older API versions see none of it.
  */
 export function createDemoAccount(options: { now?: Date } = {}): AccountData {
   const now = (options.now ?? new Date()).getTime();
   const fromNow = (days: number) => timestampFromMs(now + days * DAY_MS);
 
   const namespaces = [
-    namespace("payments-prod", "2024-03-12T09:30:00Z", "aws-us-east-1", "us-east-1.aws.api.temporal.io", { team: "payments", env: "prod" }, "aws-us-west-2"),
-    namespace("payments-dev", "2024-03-12T10:05:00Z", "aws-us-east-1", "us-east-1.aws.api.temporal.io", { team: "payments", env: "dev" }),
-    namespace("orders-prod", "2024-06-03T14:20:00Z", "gcp-us-central1", "us-central1.gcp.api.temporal.io", { team: "orders", env: "prod" }),
-    namespace("analytics", "2025-02-18T11:00:00Z", "aws-eu-west-1", "eu-west-1.aws.api.temporal.io", { team: "data" }),
+    namespace("payments-prod", "2024-03-12T09:30:00Z", "aws-us-east-1", "us-east-1.aws.api.temporal.io", { team: "payments", env: "prod" }, P.payments, "aws-us-west-2"),
+    namespace("payments-dev", "2024-03-12T10:05:00Z", "aws-us-east-1", "us-east-1.aws.api.temporal.io", { team: "payments", env: "dev" }, P.payments),
+    namespace("orders-prod", "2024-06-03T14:20:00Z", "gcp-us-central1", "us-central1.gcp.api.temporal.io", { team: "orders", env: "prod" }, P.default),
+    namespace("analytics", "2025-02-18T11:00:00Z", "aws-eu-west-1", "eu-west-1.aws.api.temporal.io", { team: "data" }, P.data),
+  ];
+
+  // Every namespace is in a project; the account's default project holds those made without one.
+  const projects = [
+    project(P.default, "Default", "Namespaces created without a project", "2024-03-01T08:00:00Z", false),
+    project(P.payments, "Payments", "Payment processing, production and development", "2026-07-20T09:00:00Z", true),
+    project(P.data, "Data", "Analytics and reporting", "2026-07-21T14:30:00Z", false),
   ];
 
   const users = [
@@ -221,6 +254,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
           Role.DEVELOPER,
           { [NS.paymentsProd]: Permission.WRITE, [NS.paymentsDev]: Permission.ADMIN },
           [CR.deployApprover],
+          { [P.payments]: ProjectRole.WRITE },
         ),
       },
       createdTime: at("2024-03-18T10:00:00Z"),
@@ -230,7 +264,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       id: U.dave,
       spec: {
         email: "dave@acme.example",
-        access: access(Role.READ, { [NS.ordersProd]: Permission.READ, [NS.analytics]: Permission.WRITE }),
+        access: access(Role.READ, { [NS.ordersProd]: Permission.READ, [NS.analytics]: Permission.WRITE }, [], { [P.data]: ProjectRole.READ }),
       },
       createdTime: at("2024-06-10T12:30:00Z"),
       lastModifiedTime: at("2025-02-20T09:00:00Z"),
@@ -242,7 +276,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
     }),
     user({
       id: U.frank,
-      spec: { email: "frank@acme.example", access: access(Role.METRICS_READ) },
+      spec: { email: "frank@acme.example", access: access(Role.METRICS_READ, {}, [], { [P.data]: ProjectRole.LIST }) },
       createdTime: at("2024-11-05T08:20:00Z"),
     }),
     user({
@@ -267,7 +301,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
     }),
     user({
       id: U.judy,
-      spec: { email: "judy@acme.example", access: access(Role.DEVELOPER, {}, [CR.incidentResponder]) },
+      spec: { email: "judy@acme.example", access: access(Role.DEVELOPER, {}, [CR.incidentResponder], { [P.payments]: ProjectRole.CONTRIBUTE }) },
       createdTime: at("2025-04-02T07:10:00Z"),
       lastModifiedTime: at("2025-05-14T18:30:00Z"),
     }),
@@ -283,6 +317,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
           Role.DEVELOPER,
           { [NS.paymentsProd]: Permission.WRITE, [NS.ordersProd]: Permission.WRITE },
           [CR.deployApprover],
+          { [P.payments]: ProjectRole.WRITE },
         ),
       },
       createdTime: at("2024-04-10T11:00:00Z"),
@@ -317,7 +352,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
     }),
     serviceAccount({
       id: SA.legacyBatch,
-      spec: { name: "legacy-batch", description: "Nightly batch jobs (to be retired)", access: access(Role.READ) },
+      spec: { name: "legacy-batch", description: "Nightly batch jobs (to be retired)", access: access(Role.READ, {}, [], { [P.default]: ProjectRole.MEMBER }) },
       createdTime: at("2024-03-20T22:00:00Z"),
     }),
     serviceAccount({
@@ -332,6 +367,16 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       spec: { name: "deploy-bot", description: "Deploys from the release pipeline", access: access(Role.ADMIN) },
       createdTime: at("2025-08-11T15:20:00Z"),
     }),
+    serviceAccount({
+      // Scoped to the payments project, whose Admin it is: a finding as much as an admin service account.
+      id: SA.paymentsDeployer,
+      spec: {
+        name: "payments-deployer",
+        description: "Deploys the payments namespaces",
+        projectScopedAccess: { projectId: P.payments, access: { role: ProjectRole.ADMIN }, namespaceAccesses: { [NS.paymentsDev]: { permission: Permission.WRITE } } },
+      },
+      createdTime: at("2026-07-22T10:00:00Z"),
+    }),
   ];
 
   const groups = [
@@ -339,7 +384,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       id: G.platformEngineering,
       spec: {
         displayName: "Platform Engineering",
-        access: access(Role.DEVELOPER, { [NS.paymentsDev]: Permission.WRITE, [NS.ordersProd]: Permission.READ }),
+        access: access(Role.DEVELOPER, { [NS.paymentsDev]: Permission.WRITE, [NS.ordersProd]: Permission.READ }, [], { [P.default]: ProjectRole.MEMBER }),
         groupType: { case: "googleGroup", value: { emailAddress: "platform-eng@acme.example" } },
       },
       createdTime: at("2024-05-06T09:00:00Z"),
@@ -352,6 +397,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
           Role.READ,
           { [NS.paymentsProd]: Permission.ADMIN, [NS.ordersProd]: Permission.ADMIN },
           [CR.incidentResponder],
+          { [P.payments]: ProjectRole.ADMIN },
         ),
         groupType: { case: "scimGroup", value: { idpId: "00g1sreoncall" } },
       },
@@ -361,7 +407,7 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
       id: G.dataAnalysts,
       spec: {
         displayName: "Data Analysts",
-        access: access(Role.READ, { [NS.analytics]: Permission.WRITE }),
+        access: access(Role.READ, { [NS.analytics]: Permission.WRITE }, [], { [P.data]: ProjectRole.WRITE }),
         groupType: { case: "cloudGroup", value: {} },
       },
       createdTime: at("2025-02-19T10:00:00Z"),
@@ -522,5 +568,6 @@ export function createDemoAccount(options: { now?: Date } = {}): AccountData {
     customRoles,
     apiKeys,
     apiKeySecrets,
+    projects,
   };
 }

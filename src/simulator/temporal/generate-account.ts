@@ -8,7 +8,9 @@ import {
   CustomRoleSchema,
   InvitationSchema,
   NamespaceAccess_Permission as Permission,
+  ProjectAccessSchema,
   OwnerType,
+  ProjectAccess_ProjectRole as ProjectRole,
   ServiceAccountSchema,
   UserGroupSchema,
   UserGroupSpecSchema,
@@ -20,6 +22,7 @@ import {
   type UserGroup,
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { NamespaceSchema, Replica_ReplicaState, type Namespace } from "../../gen/temporal/api/cloud/namespace/v1/message_pb.js";
+import { ProjectSchema, type Project } from "../../gen/temporal/api/cloud/project/v1/message_pb.js";
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import type { AccountData } from "./account-data.js";
 import { createPrng, type Prng } from "./prng.js";
@@ -39,6 +42,12 @@ export interface GenerateAccountOptions {
   customRoles?: number;
   /** Default: users / 2 (at least 1: the bearer key). */
   apiKeys?: number;
+  /**
+   * Projects (API v0.18.0; default 0: none, and the account is exactly what it was before
+   * projects). They are drawn after everything else, from a generator of their own, so the same
+   * seed gives the same users, groups, keys… with or without them (addProjects).
+   */
+  projects?: number;
   /** Default 1. */
   seed?: number;
   /** Default "gen42". */
@@ -77,7 +86,8 @@ type AccessInit = MessageInitShape<typeof AccessSchema>;
  * turn, with roles, 1–3 namespace accesses and on average `membersPerGroup` members. ~5% of API
  * keys are expired and ~5% disabled; the others expire within 85 days, and about one in nine was
  * made for longer than 90 days. Namespace ids are `ns-0001.<accountId>` and so on. Every kind of
- * security-insight finding occurs at least once (plantFindingCases).
+ * security-insight finding occurs at least once (plantFindingCases). With `projects`, projects
+ * are added last (addProjects).
  */
 export function generateAccount(options: GenerateAccountOptions): GeneratedAccount {
   const prng = createPrng(options.seed ?? 1);
@@ -276,6 +286,7 @@ export function generateAccount(options: GenerateAccountOptions): GeneratedAccou
   }
 
   plantFindingCases({ accountId, users, serviceAccounts, groups, apiKeys }, now);
+  const projects = addProjects({ users, serviceAccounts, groups, namespaces }, Math.max(0, options.projects ?? 0), (options.seed ?? 1) ^ 0x9e0c7);
 
   return {
     accountId,
@@ -287,6 +298,7 @@ export function generateAccount(options: GenerateAccountOptions): GeneratedAccou
     customRoles,
     apiKeys,
     apiKeySecrets,
+    ...(projects.length > 0 ? { projects } : {}),
     apiKey: bearer,
     adminServiceAccountId: admin.id,
   };
@@ -351,6 +363,78 @@ function plantFindingCases(account: { accountId: string; users: User[]; serviceA
     key.spec!.ownerId = createHash("sha256").update(`${account.accountId}:removed:${key.id}`).digest("hex").slice(0, 32);
     key.spec!.ownerType = OwnerType.USER;
   }
+}
+
+/** PROJECT_ROLES_DRAWN are the assignable project roles, with how often each is drawn. */
+const PROJECT_ROLES_DRAWN: readonly [ProjectRole, number][] = [
+  [ProjectRole.ADMIN, 0.05],
+  [ProjectRole.WRITE, 0.3],
+  [ProjectRole.READ, 0.25],
+  [ProjectRole.LIST, 0.1],
+  [ProjectRole.CONTRIBUTE, 0.2],
+  [ProjectRole.MEMBER, 0.1],
+];
+
+/**
+ * addProjects adds `count` projects to a generated account, drawing from a generator of its own:
+ * every namespace goes to one of them (the first is the default project), ~30% of the non-admin
+ * users and of the groups and ~20% of the account-scoped service accounts get a role in one or
+ * two, and two project-scoped service accounts per project are appended (with a role, and
+ * permissions on some of its namespaces), the first of them the project's Admin so that the
+ * service-account-admin finding has a project case.
+ */
+function addProjects(account: { users: User[]; serviceAccounts: ServiceAccount[]; groups: UserGroup[]; namespaces: Namespace[] }, count: number, seed: number): Project[] {
+  if (count === 0) return [];
+  const prng = createPrng(seed);
+  const projects = Array.from({ length: count }, (_, i) => {
+    const team = i === 0 ? "default" : prng.pick(TEAMS);
+    return create(ProjectSchema, {
+      id: prng.hex(32),
+      resourceVersion: prng.hex(16),
+      spec: { displayName: i === 0 ? "Default" : `${team[0]!.toUpperCase()}${team.slice(1)} ${String(i).padStart(3, "0")}`, description: i === 0 ? "Namespaces created without a project" : `The ${team} team's namespaces`, lifecycle: { enableDeleteProtection: prng.chance(0.3) } },
+      state: ResourceState.ACTIVE,
+      createdTime: timestampFromMs(EPOCH_MS + prng.int(600) * DAY_MS),
+    });
+  });
+  const namespacesOf = new Map<string, string[]>();
+  for (const ns of account.namespaces) {
+    ns.projectId = prng.pick(projects).id;
+    namespacesOf.set(ns.projectId, [...(namespacesOf.get(ns.projectId) ?? []), ns.namespace]);
+  }
+  const role = (): ProjectRole => {
+    let roll = prng.next();
+    for (const [r, p] of PROJECT_ROLES_DRAWN) if ((roll -= p) < 0) return r;
+    return ProjectRole.MEMBER;
+  };
+  const someRoles = (access: { projectAccesses: Record<string, { role: ProjectRole }> } | undefined, probability: number) => {
+    if (!access || !prng.chance(probability)) return;
+    for (let n = prng.between(1, 2); n > 0; n--) access.projectAccesses[prng.pick(projects).id] = create(ProjectAccessSchema, { role: role() });
+  };
+  for (const user of account.users) {
+    const accountRole = user.spec?.access?.accountAccess?.role;
+    if (accountRole !== Role.OWNER && accountRole !== Role.ADMIN) someRoles(user.spec?.access, 0.3);
+  }
+  for (const group of account.groups) someRoles(group.spec?.access, 0.3);
+  for (const sa of account.serviceAccounts) if (sa.spec?.access && !sa.spec.namespaceScopedAccess) someRoles(sa.spec.access, 0.2);
+  for (const [i, project] of projects.entries()) {
+    for (let j = 0; j < 2; j++) {
+      const namespaces = namespacesOf.get(project.id) ?? [];
+      const permissions = namespaces.filter(() => prng.chance(0.5)).map((ns) => [ns, { permission: prng.chance(0.5) ? Permission.WRITE : Permission.READ }] as const);
+      account.serviceAccounts.push(
+        create(ServiceAccountSchema, {
+          id: prng.hex(32),
+          resourceVersion: prng.hex(16),
+          state: ResourceState.ACTIVE,
+          createdTime: timestampFromMs(EPOCH_MS + prng.int(600) * DAY_MS),
+          spec: {
+            name: `svc-project-${String(i + 1).padStart(3, "0")}-${j + 1}`,
+            projectScopedAccess: { projectId: project.id, access: { role: j === 0 ? ProjectRole.ADMIN : role() }, namespaceAccesses: Object.fromEntries(permissions) },
+          },
+        }),
+      );
+    }
+  }
+  return projects;
 }
 
 function generateNamespaces(prng: Prng, accountId: string, count: number): Namespace[] {

@@ -9,11 +9,12 @@ import {
   isAdminRole,
   permissionOf,
   requireNamespaceAdmin,
+  requireNamespaceOfProject,
   roleName,
   roleOf,
   validatePermission,
 } from "./access-policy.js";
-import { invalidArgument } from "./api-error.js";
+import { invalidArgument, notFound } from "./api-error.js";
 import type { OperationRecord } from "./async-operations.js";
 import { found, nothingToChange, requireVersion, type RouteContext } from "./route.js";
 import type { PrincipalKind } from "./simulator-store.js";
@@ -56,8 +57,14 @@ export function submitNamespaceAccess<Desc extends DescMessage>(
     validatePermission(permission, "access");
     const spec = principal.spec;
     const scoped = kind === "serviceAccount" ? (spec as ServiceAccountSpec | undefined)?.namespaceScopedAccess : undefined;
+    const project = kind === "serviceAccount" ? (spec as ServiceAccountSpec | undefined)?.projectScopedAccess : undefined;
     let current: NamespaceAccess_Permission;
-    if (scoped !== undefined) {
+    if (project !== undefined) {
+      // A project-scoped service account holds permissions on its project's namespaces only (inferred).
+      if (!ctx.projects) throw notFound(`service account not found: ${principalId}`);
+      requireNamespaceOfProject(store, namespace, project.projectId);
+      current = permissionOf(project.namespaceAccesses[namespace]);
+    } else if (scoped !== undefined) {
       if (scoped.namespace !== namespace) {
         throw invalidArgument(
           `service account ${principalId} is scoped to namespace ${scoped.namespace}; its access cannot be set on ${namespace}`,

@@ -56,8 +56,10 @@ export const namespaceRoutes: Route[] = [
     handle(ctx) {
       const request = parse(ctx, GetNamespacesRequestSchema);
       const size = resolvePageSize(request.pageSize);
+      // The project filter is a v0.18.0 field: an older request cannot carry it.
+      const projectId = ctx.projects ? request.projectId : "";
       const page = ctx.store.namespaces.page(decodePageToken(NAMESPACES_TAG, request.pageToken), size, (ns) =>
-        request.name === "" || ns.spec?.name === request.name ? ns : undefined,
+        (request.name === "" || ns.spec?.name === request.name) && (projectId === "" || ns.projectId === projectId) ? ns : undefined,
       );
       return respond(GetNamespacesResponseSchema, {
         namespaces: page.rows,
@@ -112,12 +114,16 @@ export const namespaceRoutes: Route[] = [
       const size = resolvePageSize(request.pageSize);
       const page = ctx.store.serviceAccounts.page(decodePageToken(tag, request.pageToken), size, (sa) => {
         const scoped = sa.spec?.namespaceScopedAccess;
+        const project = sa.spec?.projectScopedAccess;
+        const projectAccess = ctx.projects ? project?.namespaceAccesses[namespace] : undefined;
         const access =
           scoped !== undefined
             ? scoped.namespace === namespace && scoped.access !== undefined
               ? { namespaceAccess: scoped.access, inheritedAccess: false }
               : undefined
-            : namespaceAccessOf(sa.spec?.access, namespace);
+            : project !== undefined
+              ? projectAccess && { namespaceAccess: projectAccess, inheritedAccess: false }
+              : namespaceAccessOf(sa.spec?.access, namespace);
         if (access === undefined) return undefined;
         return create(ServiceAccountNamespaceAssignmentSchema, {
           id: sa.id,

@@ -26,6 +26,11 @@ export interface RouteContext {
   readonly operations: AsyncOperations;
   readonly audit: AuditLog;
   readonly caller: Caller;
+  /**
+   * The request's API version has projects (v0.18.0 or later, or no version header, which means
+   * the latest): below it, project access is neither shown nor honoured (api-version.ts).
+   */
+  readonly projects: boolean;
   /** Path variables by the JSON name of the request field they bind. */
   readonly params: Record<string, string>;
   readonly query: URLSearchParams;

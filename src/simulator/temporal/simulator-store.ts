@@ -9,6 +9,8 @@ import {
   CustomRoleSpecSchema,
   NamespaceAccess_Permission,
   NamespaceAccessSchema,
+  ProjectAccess_ProjectRole,
+  ProjectAccessSchema,
   ServiceAccountSchema,
   ServiceAccountSpecSchema,
   UserGroupMemberSchema,
@@ -30,6 +32,7 @@ import {
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { NamespaceSchema, type Namespace } from "../../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import type { AsyncOperation } from "../../gen/temporal/api/cloud/operation/v1/message_pb.js";
+import { ProjectSchema, type Project } from "../../gen/temporal/api/cloud/project/v1/message_pb.js";
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import type { AccountData } from "./account-data.js";
 import { createPrng } from "./prng.js";
@@ -81,6 +84,8 @@ export interface SimulatorStore {
   readonly namespaces: SortedView<Namespace>;
   readonly customRoles: SortedView<CustomRole>;
   readonly apiKeys: SortedView<ApiKey>;
+  /** Projects (API v0.18.0), listed by id. */
+  readonly projects: SortedView<Project>;
   /** Bearer secrets accepted for authentication: secret → API key id. */
   readonly apiKeySecrets: ReadonlyMap<string, string>;
   /**
@@ -109,6 +114,7 @@ export interface SimulatorStore {
   addUserGroup(init: MessageInitShape<typeof UserGroupSchema>): UserGroup;
   addNamespace(init: MessageInitShape<typeof NamespaceSchema>): Namespace;
   addCustomRole(init: MessageInitShape<typeof CustomRoleSchema>): CustomRole;
+  addProject(init: MessageInitShape<typeof ProjectSchema>): Project;
   /** addApiKey adds a key and, when `secret` is given, accepts it as a bearer secret. */
   addApiKey(init: MessageInitShape<typeof ApiKeySchema>, secret?: string): ApiKey;
 
@@ -140,6 +146,18 @@ export interface SimulatorStore {
     id: string,
     namespace: string,
     permission: NamespaceAccess_Permission,
+    options?: UpdateOptions,
+  ): void;
+
+  /**
+   * setProjectAccess sets (or with PROJECT_ROLE_UNSPECIFIED removes) one project access of a
+   * principal; for a project-scoped service account it sets the role of its scope.
+   */
+  setProjectAccess(
+    kind: PrincipalKind,
+    id: string,
+    projectId: string,
+    role: ProjectAccess_ProjectRole,
     options?: UpdateOptions,
   ): void;
 
@@ -193,6 +211,7 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
   const namespaces = createSortedCollection<Namespace>((n) => n.spec?.name ?? n.namespace);
   const customRoles = createSortedCollection<CustomRole>((r) => r.id);
   const apiKeys = createSortedCollection<ApiKey>((k) => k.id);
+  const projects = createSortedCollection<Project>((p) => p.id);
   const members = new Map<string, SortedCollection<UserGroupMember>>();
   const secrets = new Map<string, string>();
   const operations = new Map<string, AsyncOperation>();
@@ -267,6 +286,7 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
     namespaces,
     customRoles,
     apiKeys,
+    projects,
     apiKeySecrets: secrets,
     bearerKeys: () => Array.from(secrets.keys()),
     operations,
@@ -315,6 +335,15 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
       customRoles.set(role.id, role);
       return role;
     },
+    addProject(init) {
+      const project = create(ProjectSchema, init);
+      if (project.id === "") project.id = prng.hex(32);
+      if (project.resourceVersion === "") project.resourceVersion = newVersion("");
+      if (project.state === ResourceState.UNSPECIFIED) project.state = ResourceState.ACTIVE;
+      if (project.createdTime === undefined) project.createdTime = timestampFromMs(now());
+      projects.set(project.id, project);
+      return project;
+    },
     addApiKey(init, secret) {
       const key = complete(create(ApiKeySchema, init));
       apiKeys.set(key.id, key);
@@ -340,6 +369,12 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
     setNamespaceAccess(kind, id, namespace, permission, options) {
       const change = (spec: SpecTypes[PrincipalKind]): void => {
         const scoped = kind === "serviceAccount" ? (spec as ServiceAccountSpec).namespaceScopedAccess : undefined;
+        const project = kind === "serviceAccount" ? (spec as ServiceAccountSpec).projectScopedAccess : undefined;
+        if (project !== undefined) {
+          if (permission === NamespaceAccess_Permission.UNSPECIFIED) delete project.namespaceAccesses[namespace];
+          else project.namespaceAccesses[namespace] = create(NamespaceAccessSchema, { permission });
+          return;
+        }
         if (scoped !== undefined) {
           if (scoped.namespace !== namespace) {
             throw new Error(`simulator store: service account ${id} is scoped to ${scoped.namespace}`);
@@ -353,6 +388,21 @@ export function createSimulatorStore(data: AccountData, options: SimulatorStoreO
         } else {
           access.namespaceAccesses[namespace] = create(NamespaceAccessSchema, { permission });
         }
+      };
+      store.update(kind, id, change, options);
+    },
+
+    setProjectAccess(kind, id, projectId, role, options) {
+      const change = (spec: SpecTypes[PrincipalKind]): void => {
+        const scoped = kind === "serviceAccount" ? (spec as ServiceAccountSpec).projectScopedAccess : undefined;
+        if (scoped !== undefined) {
+          if (scoped.projectId !== projectId) throw new Error(`simulator store: service account ${id} is scoped to project ${scoped.projectId}`);
+          scoped.access = create(ProjectAccessSchema, { role });
+          return;
+        }
+        const access = (spec.access ??= create(AccessSchema));
+        if (role === ProjectAccess_ProjectRole.UNSPECIFIED) delete access.projectAccesses[projectId];
+        else access.projectAccesses[projectId] = create(ProjectAccessSchema, { role });
       };
       store.update(kind, id, change, options);
     },
@@ -449,6 +499,7 @@ const specSchemas = {
 };
 
 function load(store: SimulatorStore, data: AccountData): void {
+  for (const project of data.projects ?? []) store.addProject(clone(ProjectSchema, project));
   for (const namespace of data.namespaces) store.addNamespace(clone(NamespaceSchema, namespace));
   for (const user of data.users) store.addUser(clone(UserSchema, user));
   for (const serviceAccount of data.serviceAccounts) {

@@ -11,6 +11,7 @@ import {
   type OperationOutcome,
   type OperationOutcomeDecider,
 } from "./async-operations.js";
+import { hasProjects, VERSION_HEADER } from "./api-version.js";
 import { auditLogRoutes } from "./audit-log-routes.js";
 import { createAuditLog, requestEntry, type AuditLog, type AuditPrincipal } from "./audit-log.js";
 import { auditHistory } from "./audit-history.js";
@@ -20,6 +21,7 @@ import { customRoleRoutes } from "./custom-role-routes.js";
 import { createFaultInjector, type Fault, type FaultOptions } from "./fault-injector.js";
 import { namespaceRoutes } from "./namespace-routes.js";
 import { createPrng } from "./prng.js";
+import { projectRoutes } from "./project-routes.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { callerId, type Caller, type HttpMethod, type Route } from "./route.js";
 import { createRouter } from "./router.js";
@@ -153,6 +155,7 @@ export const ROUTES: readonly Route[] = [
   ...apiKeyRoutes,
   ...customRoleRoutes,
   ...namespaceRoutes,
+  ...projectRoutes,
   ...auditLogRoutes,
 ];
 
@@ -160,9 +163,6 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const BAD_GATEWAY_HTML =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
   "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
-const VERSION_HEADER = "temporal-cloud-api-version";
-// Semver releases of cloud-api and the older dated form (docs/temporal-cloud-api.md, "Version header").
-const VERSION_PATTERN = /^(v\d+\.\d+\.\d+|\d{4}-\d{2}-\d{2}-\d{2})$/;
 
 interface Reply {
   status: number;
@@ -319,10 +319,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     try {
       caller = authenticate(store, req.headers.authorization);
       const version = req.headers[VERSION_HEADER];
-      if (typeof version === "string" && version !== "" && !VERSION_PATTERN.test(version)) {
-        // (uncertain, docs/temporal-cloud-api.md, "Version header") unknown versions; refusing anything but the two known forms.
-        throw invalidArgument(`unsupported ${VERSION_HEADER} header value ${JSON.stringify(version)}`);
-      }
+      const projects = hasProjects(version);
       body = route.method === "POST" ? parseJsonBody(bodyText) : undefined;
       const injected = hook?.({
         method,
@@ -355,6 +352,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         operations,
         audit,
         caller,
+        projects,
         params: match.params,
         query: url.searchParams,
         body,

@@ -28,6 +28,7 @@ import {
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { isAdminRole, isEmail, normalizeAccess, requireAccountAdmin, roleOf, sameAccess } from "./access-policy.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./api-error.js";
+import { atVersion } from "./api-version.js";
 import { submitNamespaceAccess } from "./namespace-access.js";
 import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
 import {
@@ -59,6 +60,7 @@ function normalizeGroupSpec(
   caller: Caller,
   spec: UserGroupSpec | undefined,
   previous: UserGroup | undefined,
+  projects: boolean,
 ): UserGroupSpec {
   const displayName = spec?.displayName.trim() ?? "";
   if (displayName === "") throw invalidArgument("spec.displayName is required");
@@ -98,7 +100,7 @@ function normalizeGroupSpec(
   }
   return create(UserGroupSpecSchema, {
     displayName,
-    access: normalizeAccess(store, caller, spec?.access, previous?.spec?.access),
+    access: normalizeAccess(store, caller, spec?.access, previous?.spec?.access, projects),
     groupType,
   });
 }
@@ -142,7 +144,7 @@ export const userGroupRoutes: Route[] = [
         if (idpId !== "" && (spec?.groupType.case !== "scimGroup" || spec.groupType.value.idpId !== idpId)) {
           return undefined;
         }
-        return group;
+        return atVersion(ctx.projects, group);
       });
       return respond(GetUserGroupsResponseSchema, {
         groups: page.rows,
@@ -157,7 +159,7 @@ export const userGroupRoutes: Route[] = [
     handle(ctx) {
       const request = parse(ctx, GetUserGroupRequestSchema);
       return respond(GetUserGroupResponseSchema, {
-        group: found(ctx.store.userGroups.get(request.groupId), "user group", request.groupId),
+        group: atVersion(ctx.projects, found(ctx.store.userGroups.get(request.groupId), "user group", request.groupId)),
       });
     },
   },
@@ -170,7 +172,7 @@ export const userGroupRoutes: Route[] = [
       const request = parse(ctx, CreateUserGroupRequestSchema);
       const record = ctx.operations.submit("CreateUserGroup", CreateUserGroupRequestSchema, request, () => {
         requireAccountAdmin(store, caller, "creating user groups");
-        const spec = normalizeGroupSpec(store, caller, request.spec, undefined);
+        const spec = normalizeGroupSpec(store, caller, request.spec, undefined, ctx.projects);
         const id = store.newId();
         return {
           target: { kind: "userGroup", id, state: ResourceState.ACTIVATING, bumpVersion: false },
@@ -197,7 +199,7 @@ export const userGroupRoutes: Route[] = [
         requireAccountAdmin(store, caller, "updating user groups");
         const group = found(store.userGroups.get(request.groupId), "user group", request.groupId);
         requireVersion(group, request.resourceVersion);
-        const spec = normalizeGroupSpec(store, caller, request.spec, group);
+        const spec = normalizeGroupSpec(store, caller, request.spec, group, ctx.projects);
         if (spec.displayName === group.spec?.displayName && sameAccess(spec.access, group.spec.access)) {
           throw nothingToChange();
         }

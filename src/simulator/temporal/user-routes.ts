@@ -25,6 +25,7 @@ import {
   sameAccess,
 } from "./access-policy.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "./api-error.js";
+import { atVersion } from "./api-version.js";
 import { submitNamespaceAccess } from "./namespace-access.js";
 import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Route } from "./route.js";
@@ -71,7 +72,7 @@ export const userRoutes: Route[] = [
       const page = ctx.store.users.page(after, size, (user) => {
         if (email !== "" && user.spec?.email.toLowerCase() !== email) return undefined;
         if (namespace !== "" && !userHasNamespaceAccess(user, namespace)) return undefined;
-        return user;
+        return atVersion(ctx.projects, user);
       });
       return respond(GetUsersResponseSchema, {
         users: page.rows,
@@ -86,7 +87,7 @@ export const userRoutes: Route[] = [
     handle(ctx) {
       const request = parse(ctx, GetUserRequestSchema);
       return respond(GetUserResponseSchema, {
-        user: found(ctx.store.users.get(request.userId), "user", request.userId),
+        user: atVersion(ctx.projects, found(ctx.store.users.get(request.userId), "user", request.userId)),
       });
     },
   },
@@ -105,7 +106,7 @@ export const userRoutes: Route[] = [
           // (inferred, docs/temporal-cloud-api.md, "Refused mutations") an email belongs to one account: ALREADY_EXISTS.
           throw alreadyExists(`a user with email ${email} already exists`);
         }
-        const access = normalizeAccess(store, caller, request.spec?.access, undefined);
+        const access = normalizeAccess(store, caller, request.spec?.access, undefined, ctx.projects);
         const id = store.newId();
         const now = store.now();
         return {
@@ -149,7 +150,7 @@ export const userRoutes: Route[] = [
         if (email !== "" && email.toLowerCase() !== currentEmail.toLowerCase()) {
           throw invalidArgument("spec.email cannot be changed");
         }
-        const access = normalizeAccess(store, caller, request.spec?.access, user.spec?.access);
+        const access = normalizeAccess(store, caller, request.spec?.access, user.spec?.access, ctx.projects);
         if (sameAccess(access, user.spec?.access)) throw nothingToChange();
         return {
           target: { kind: "user", id: user.id, state: ResourceState.UPDATING },

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   AccountAccess_Role as Role,
   ApiKeySchema,
+  ProjectAccess_ProjectRole as ProjectRole,
   CustomRoleSchema,
   ServiceAccountSchema,
   UserGroupSchema,
@@ -85,6 +86,35 @@ describe("generateAccount", () => {
     expect(expired).toBeLessThan(120);
     expect(disabled).toBeGreaterThan(40);
     expect(disabled).toBeLessThan(120);
+  });
+
+  it("adds projects only when asked, leaving everything else as the seed made it", () => {
+    const plain = generateAccount(options);
+    const withProjects = generateAccount({ ...options, projects: 4 });
+    expect(plain.projects).toBeUndefined();
+    expect(plain.namespaces.every((n) => n.projectId === "")).toBe(true);
+    expect(JSON.stringify(plain.users.map((u) => toJson(UserSchema, u)))).not.toContain("projectAccesses");
+    expect(withProjects.projects).toHaveLength(4);
+    expect(withProjects.projects![0]!.spec?.displayName).toBe("Default");
+    const projectIds = new Set(withProjects.projects!.map((p) => p.id));
+    expect(withProjects.namespaces.every((n) => projectIds.has(n.projectId))).toBe(true);
+    // Two project-scoped service accounts per project are appended, the first of each its Admin.
+    const added = withProjects.serviceAccounts.slice(plain.serviceAccounts.length);
+    expect(added).toHaveLength(8);
+    expect(added.every((s) => projectIds.has(s.spec!.projectScopedAccess!.projectId))).toBe(true);
+    expect(added.filter((s) => s.spec!.projectScopedAccess!.access!.role === ProjectRole.ADMIN).length).toBeGreaterThanOrEqual(4);
+    const holders = withProjects.users.filter((u) => Object.keys(u.spec?.access?.projectAccesses ?? {}).length > 0).length;
+    expect(holders).toBeGreaterThan(600);
+    expect(holders).toBeLessThan(1200);
+    // Without the project fields, the same account.
+    const strip = (a: AccountData) => {
+      const copy = generateAccount({ ...options, projects: a === plain ? 0 : 4 });
+      for (const x of [...copy.users, ...copy.groups, ...copy.serviceAccounts]) if (x.spec?.access) x.spec.access.projectAccesses = {};
+      for (const n of copy.namespaces) n.projectId = "";
+      copy.serviceAccounts = copy.serviceAccounts.filter((s) => !s.spec?.projectScopedAccess);
+      return fingerprint(copy);
+    };
+    expect(strip(withProjects)).toBe(fingerprint(plain));
   });
 
   it("exposes a bearer key of the admin service account that the simulator accepts", async () => {

@@ -26,6 +26,7 @@ describe("JSON shape of the demo account", () => {
             [NS.paymentsProd]: { permission: "PERMISSION_WRITE" },
             [NS.paymentsDev]: { permission: "PERMISSION_ADMIN" },
           },
+          projectAccesses: { [DEMO_IDS.projects.payments]: { role: "PROJECT_ROLE_WRITE" } },
         },
       },
       state: "RESOURCE_STATE_ACTIVE",
@@ -53,7 +54,7 @@ describe("JSON shape of the demo account", () => {
   it("lists service accounts under the singular key serviceAccount", async () => {
     const { body } = await api.get("/cloud/service-accounts");
     expect(body).not.toHaveProperty("serviceAccounts");
-    expect(body.serviceAccount).toHaveLength(8);
+    expect(body.serviceAccount).toHaveLength(9);
     expect(body).not.toHaveProperty("nextPageToken");
     const ids = body.serviceAccount.map((s: { id: string }) => s.id);
     expect(ids).toEqual([...ids].sort());
@@ -62,6 +63,29 @@ describe("JSON shape of the demo account", () => {
     const scoped = body.serviceAccount.find((s: { id: string }) => s.id === SA.paymentsWorker);
     expect(scoped.spec.namespaceScopedAccess).toEqual({ namespace: NS.paymentsProd, access: { permission: "PERMISSION_WRITE" } });
     expect(scoped.spec).not.toHaveProperty("access");
+    const projectScoped = body.serviceAccount.find((s: { id: string }) => s.id === SA.paymentsDeployer);
+    expect(projectScoped.spec.projectScopedAccess).toEqual({
+      projectId: DEMO_IDS.projects.payments,
+      access: { role: "PROJECT_ROLE_ADMIN" },
+      namespaceAccesses: { [NS.paymentsDev]: { permission: "PERMISSION_WRITE" } },
+    });
+  });
+
+  it("hides project access and project-scoped service accounts below API v0.18.0, and shows namespaces' projects at every version", async () => {
+    const v17 = { headers: { "temporal-cloud-api-version": "v0.17.1" } };
+    const carol = (await api.get(`/cloud/users/${U.carol}`, v17)).body.user;
+    expect(carol.spec.access).not.toHaveProperty("projectAccesses");
+    expect(carol.spec.access.namespaceAccesses).toHaveProperty([NS.paymentsDev]);
+    const serviceAccounts = (await api.get("/cloud/service-accounts", v17)).body.serviceAccount;
+    expect(serviceAccounts.map((s: { id: string }) => s.id)).not.toContain(SA.paymentsDeployer);
+    expect(serviceAccounts).toHaveLength(8);
+    expect((await api.get(`/cloud/service-accounts/${SA.paymentsDeployer}`, v17)).status).toBe(404);
+    const groups = (await api.get("/cloud/user-groups", { headers: { "temporal-cloud-api-version": "2024-10-01-00" } })).body.groups;
+    expect(groups.some((g: { spec: { access: object } }) => "projectAccesses" in g.spec.access)).toBe(false);
+    // Namespace.project_id carries no version marker upstream: it is served to every version.
+    expect((await api.get(`/cloud/namespaces/${NS.analytics}`, v17)).body.namespace.projectId).toBe(DEMO_IDS.projects.data);
+    const latest = (await api.get(`/cloud/users/${U.carol}`, { headers: { "temporal-cloud-api-version": "v0.18.0" } })).body.user;
+    expect(latest.spec.access.projectAccesses).toEqual({ [DEMO_IDS.projects.payments]: { role: "PROJECT_ROLE_WRITE" } });
   });
 
   it("serializes group types as oneof members, the Cloud type as {}", async () => {

@@ -30,12 +30,14 @@ describe("mutations", () => {
     return (await api.get(`/cloud/users/${U.dave}`)).body.user;
   }
 
+  /** readOnlyDaveSpec is a full spec for dave: updates replace the whole access, his project role included. */
   function readOnlyDaveSpec(extra: Record<string, unknown> = {}) {
     return {
       email: "dave@acme.example",
       access: {
         accountAccess: { role: "ROLE_READ" },
         namespaceAccesses: { [NS.ordersProd]: { permission: "PERMISSION_READ" }, ...extra },
+        projectAccesses: { [DEMO_IDS.projects.data]: { role: "PROJECT_ROLE_READ" } },
       },
     };
   }

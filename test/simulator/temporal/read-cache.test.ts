@@ -50,7 +50,7 @@ describe("cacheable routes", () => {
   it("are reads that depend on neither the clock nor pending operations", () => {
     // current-identity and API keys show key expiry as of now; operations change as they settle.
     const cacheable = ROUTES.filter((r) => r.cacheable).map((r) => r.name);
-    expect(cacheable.sort()).toEqual(["GetAccount", "GetCustomRoles", "GetNamespaces", "GetServiceAccounts", "GetUserGroupMembers", "GetUserGroups", "GetUsers"]);
+    expect(cacheable.sort()).toEqual(["GetAccount", "GetCustomRoles", "GetNamespaces", "GetProjects", "GetServiceAccounts", "GetUserGroupMembers", "GetUserGroups", "GetUsers"]);
     expect(ROUTES.filter((r) => r.cacheable && r.method !== "GET")).toEqual([]);
   });
 });
