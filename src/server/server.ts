@@ -4,10 +4,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
+import { certificateContext, certificateInterceptor, checkClientCertificate } from "./client-certificate.js";
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, tlsHandshakeTimeout, type ConnectionLimits, type ConnectionObserver } from "./connection-guard.js";
 import { createHealthState, type HealthState } from "./health.js";
 import { metricsInterceptor, type CallObserver } from "./metrics-interceptor.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { callInterceptor, createRoutes, isUnreadableRequest } from "./routes.js";
+import { callInterceptor, createRoutes, isUnreadableRequest, REQUEST_STREAMING_PATHS } from "./routes.js";
 
 /** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -18,6 +20,12 @@ export interface TlsOptions {
   key: string | Buffer;
   /** When set, clients must present a certificate signed by this CA. */
   clientCa?: string | Buffer;
+  /**
+   * When not empty (mutual TLS only), a client certificate must also name one of these in its
+   * subject alternative names: a DNS name (compared without case) or a URI (exactly, e.g. a
+   * SPIFFE id). Calls on a connection whose certificate does not are answered UNAUTHENTICATED.
+   */
+  clientSans?: readonly string[];
 }
 
 /** ServerOptions configures startServer. */
@@ -33,6 +41,10 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** Told how every call ended (metrics). */
   callObserver?: CallObserver;
+  /** Timeouts and the connection cap (DEFAULT_CONNECTION_LIMITS for what is left out). */
+  limits?: Partial<ConnectionLimits>;
+  /** Told about connections opened, closed and refused (metrics). */
+  connectionObserver?: ConnectionObserver;
 }
 
 /** RunningServer is a listening connector server. */
@@ -59,12 +71,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // connect-node links every in-flight call to this signal (and unlinks it when the call ends),
   // so dozens of listeners at once are normal, not the leak Node's default warning assumes.
   setMaxListeners(0, shutdown.signal);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const clientSans = options.tls?.clientCa ? (options.tls.clientSans ?? []) : [];
+  // Connections whose client certificate names none of clientSans, and why.
+  const refusedSessions = new WeakMap<http2.Http2Session, string>();
   const adapter = connectNodeAdapter({
     routes: createRoutes({ connector: options.connector, health, log }),
     grpc: true,
     connect: false,
     grpcWeb: false,
-    interceptors: options.callObserver ? [metricsInterceptor(options.callObserver), callInterceptor(options.connector, log)] : [callInterceptor(options.connector, log)],
+    interceptors: [
+      ...(options.callObserver ? [metricsInterceptor(options.callObserver)] : []),
+      ...(clientSans.length > 0 ? [certificateInterceptor()] : []),
+      callInterceptor(options.connector, log),
+    ],
+    contextValues: clientSans.length > 0 ? (req) => {
+          const session = (req as http2.Http2ServerRequest).stream.session;
+          return certificateContext(session && refusedSessions.get(session));
+        } : undefined,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
@@ -86,10 +110,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           minVersion: "TLSv1.2",
           allowHTTP1: false,
           settings,
+          ...tlsHandshakeTimeout(limits),
         },
         handler,
       )
     : http2.createServer({ settings }, handler);
+  guardConnections(server, { listener: "grpc", limits, log, observer: options.connectionObserver, requestStreamingPaths: REQUEST_STREAMING_PATHS });
 
   const sessions = new Set<http2.Http2Session>();
   server.on("session", (session) => {
@@ -98,6 +124,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     session.on("error", (err) => log.debug({ err }, "http/2 session error"));
     // A TLS handshake that completes after close() began must not open a door for new calls.
     if (health.stopping) session.close();
+    if (clientSans.length > 0) {
+      const refusal = checkClientCertificate(session, clientSans);
+      if (refusal) {
+        refusedSessions.set(session, refusal.reason);
+        log.warn({ subject: refusal.subject, sans: refusal.sans }, "client certificate refused: it names none of --tls-client-san");
+      }
+    }
   });
   // Every TCP connection, including those that never become a session (a TLS handshake that
   // never ends): server.close() waits for all of them, so the drain timeout must end them too.
