@@ -13,7 +13,7 @@ import {
   type Resource,
   type ResourceType,
 } from "../connector/c1.js";
-import { readC1zEnvelope } from "./c1z-envelope.js";
+import { C1zFormatError, readC1zEnvelope } from "./c1z-envelope.js";
 import { trackTempPath } from "./temp-paths.js";
 
 /** SyncRun is a row of v1_sync_runs, as stored. */
@@ -62,11 +62,24 @@ export interface C1zReader {
   close(): Promise<void>;
 }
 
+/** SyncRunRow is a row of v1_sync_runs as SQLite gives it: its columns may hold any type. */
 interface SyncRunRow {
-  sync_id: string;
-  started_at: string;
-  ended_at: string | null;
-  sync_type?: string;
+  sync_id: unknown;
+  started_at: unknown;
+  ended_at: unknown;
+  sync_type?: unknown;
+}
+
+/** text reads a column that should hold text: SQLite lets any column hold any type. */
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
+  return String(value);
+}
+
+/** isC1zReadError tells the errors of a file that cannot be read (corrupt, not SQLite, missing tables) from bugs. */
+export function isC1zReadError(err: unknown): err is Error {
+  return err instanceof C1zFormatError || err instanceof Database.SqliteError;
 }
 
 /**
@@ -101,13 +114,22 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
   const where = "(@sync is null or sync_id = @sync)";
   type Params = { sync: string | null; key?: string };
 
+  /** decode reads a row's data: a row that is not the message it should be makes the file corrupt, not the reader. */
+  function decode<S extends DescMessage>(schema: S, data: unknown): MessageShape<S> {
+    if (!(data instanceof Uint8Array)) throw new C1zFormatError(`${path} is corrupt: a ${schema.typeName} row holds no protobuf data`);
+    try {
+      return fromBinary(schema, data);
+    } catch (err) {
+      throw new C1zFormatError(`${path} is corrupt: a row does not decode as ${schema.typeName} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
   function one<S extends DescMessage>(schema: S, sql: string, key: string): MessageShape<S> | undefined {
-    const row = database.prepare<Params, { data: Buffer }>(sql).get({ sync: syncId, key });
-    return row && fromBinary(schema, row.data);
+    const row = database.prepare<Params, { data: unknown }>(sql).get({ sync: syncId, key });
+    return row && decode(schema, row.data);
   }
   function* many<S extends DescMessage>(schema: S, sql: string, key?: string): Generator<MessageShape<S>> {
     const params: Params = key === undefined ? { sync: syncId } : { sync: syncId, key };
-    for (const row of database.prepare<Params, { data: Buffer }>(sql).iterate(params)) yield fromBinary(schema, row.data);
+    for (const row of database.prepare<Params, { data: unknown }>(sql).iterate(params)) yield decode(schema, row.data);
   }
 
   return {
@@ -129,7 +151,7 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
       const perType = database
         .prepare<Params, { type: string; n: number }>(`select resource_type_id as type, count(*) as n from v1_resources where ${where} group by resource_type_id`)
         .all({ sync: syncId });
-      return { resources: new Map(perType.map((r) => [r.type, r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants") };
+      return { resources: new Map(perType.map((r) => [text(r.type), r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants") };
     },
     async close() {
       if (database.open) database.close();
@@ -140,7 +162,7 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
 
 /** pickSync chooses the sync baton's list commands show (docs/c1z-format.md, "Which sync readers show"). */
 function pickSync(rows: SyncRunRow[]): SyncRun | undefined {
-  const runs = rows.map((r) => ({ syncId: r.sync_id, startedAt: r.started_at, endedAt: r.ended_at, syncType: r.sync_type ?? "full" }));
+  const runs = rows.map((r) => ({ syncId: text(r.sync_id), startedAt: text(r.started_at), endedAt: r.ended_at === null ? null : text(r.ended_at), syncType: r.sync_type == null ? "full" : text(r.sync_type) }));
   // ended_at is text in one layout, so text order is time order, as in the SDK's ORDER BY.
   const newestFinished = (list: SyncRun[]) => list.filter((r) => r.endedAt !== null).sort((a, b) => (a.endedAt! < b.endedAt! ? 1 : a.endedAt! > b.endedAt! ? -1 : 0))[0];
   return newestFinished(runs.filter((r) => r.syncType === "full")) ?? newestFinished(runs) ?? runs[runs.length - 1];
