@@ -55,7 +55,7 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
     const plainText = plainTextRefusal(values, tls);
     const addresses: Record<string, string> = {};
     if (metrics) {
-      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
+      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port, maxConnections: limits.maxConnections }));
       started.push(endpoint);
       addresses.metrics = `${endpoint.host}:${endpoint.port}`;
     }

@@ -139,7 +139,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("tlsClientError", (err) => log.warn({ error: err.message }, "TLS handshake refused"));
+  server.on("tlsClientError", (err: NodeJS.ErrnoException) => {
+    // A peer that never completes its handshake is closed by --handshake-timeout: common, and cheap
+    // to cause by the thousand, so not worth a warning each.
+    if (err.code === "ERR_TLS_HANDSHAKE_TIMEOUT") log.debug({ listener: "grpc" }, "connection closed: no TLS handshake in time");
+    else log.warn({ error: err.message }, "TLS handshake refused");
+  });
 
   // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
   server.listen(options.port, options.host);

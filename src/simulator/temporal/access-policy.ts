@@ -169,5 +169,6 @@ export function sameAccess(a: Access | undefined, b: Access | undefined): boolea
 
 /** isEmail is a deliberately loose address check: one "@" with text on both sides. */
 export function isEmail(value: string): boolean {
-  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+  // The length first: over a long value this pattern backtracks for quadratic time.
+  return value.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
 }
