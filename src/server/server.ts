@@ -62,7 +62,8 @@ export interface RunningServer {
 /**
  * startServer serves the connector over HTTP/2, gRPC only (the baton protocol; the Connect and
  * gRPC-web protocols would be surface nobody uses): plain h2c by default, TLS with tls, mutual
- * TLS with tls.clientCa. It is the only code that knows HTTP/2.
+ * TLS with tls.clientCa (limited to named certificates with tls.clientSans), within the
+ * connection limits (connection-guard.ts). It is the only code that knows HTTP/2.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
@@ -73,8 +74,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   setMaxListeners(0, shutdown.signal);
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const clientSans = options.tls?.clientCa ? (options.tls.clientSans ?? []) : [];
-  // Connections whose client certificate names none of clientSans, and why.
+  // Connections whose client certificate names none of clientSans, and why; the interceptor reads it.
   const refusedSessions = new WeakMap<http2.Http2Session, string>();
+  const certificateOf = (req: http2.Http2ServerRequest) => certificateContext(req.stream.session && refusedSessions.get(req.stream.session));
   const adapter = connectNodeAdapter({
     routes: createRoutes({ connector: options.connector, health, log }),
     grpc: true,
@@ -85,10 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(clientSans.length > 0 ? [certificateInterceptor()] : []),
       callInterceptor(options.connector, log),
     ],
-    contextValues: clientSans.length > 0 ? (req) => {
-          const session = (req as http2.Http2ServerRequest).stream.session;
-          return certificateContext(session && refusedSessions.get(session));
-        } : undefined,
+    contextValues: clientSans.length > 0 ? (req) => certificateOf(req as http2.Http2ServerRequest) : undefined,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
