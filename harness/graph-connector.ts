@@ -12,6 +12,7 @@ import { create } from "@bufbuild/protobuf";
 import { annotation } from "../src/connector/annotations.js";
 import { EntitlementSchema, GrantExpandableSchema, GrantSchema, GroupTraitSchema, ResourceTypeSchema, ResourceType_Trait, RoleTraitSchema, UserTraitSchema, type Entitlement, type Grant, type Resource, type ResourceId } from "../src/connector/c1.js";
 import { createConnector, type Connector } from "../src/connector/connector.js";
+import { createTokenSealer } from "../src/connector/token-seal.js";
 import { newResource, resourceId } from "../src/connector/ids.js";
 import type { ResourceSyncer } from "../src/connector/resource-syncer.js";
 import { createLogger } from "../src/logger.js";
@@ -87,7 +88,13 @@ export function createGraphConnector(spec: GraphSpec): Connector {
     grants: async (_ctx, resource) => ({ items: grantsOf.get(key(resource)) ?? [] }),
     get: async (_ctx, id) => resources.get(key(id)),
   }));
-  return createConnector({ resourceTypes: syncers, metadata: { displayName: "graph" }, provisioning: false, validate: async () => undefined });
+  return createConnector({
+    resourceTypes: syncers,
+    metadata: { displayName: "graph" },
+    provisioning: false,
+    validate: async () => undefined,
+    tokenSealer: createTokenSealer({ secret: () => "graph-connector" }),
+  });
 }
 
 /** serveGraph serves a graph connector on a loopback port. */

@@ -3,6 +3,7 @@ import { createApiKeyExpiry } from "./api-key-expiry.js";
 import { createConnector, type Connector } from "../connector/connector.js";
 import { Code, ConnectorError } from "../connector/errors.js";
 import type { SyncObserver } from "../connector/sync-observer.js";
+import { createTokenSealer } from "../connector/token-seal.js";
 import { fastPathsOn } from "../codec/fast-paths.js";
 import { AccountAccess_Role } from "../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { createAuditLogFeed } from "../feed/audit-log-feed.js";
@@ -144,6 +145,8 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     translateError: temporalErrorToConnector,
     readAhead: fastPathsOn(),
     syncObserver: options.syncObserver,
+    // Every replica holds the API key: a token sealed by one opens on the others (docs/security.md).
+    tokenSealer: createTokenSealer({ secret: () => keys.current() }),
   });
   return {
     connector,

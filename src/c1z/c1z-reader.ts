@@ -15,7 +15,7 @@ import {
   type Resource,
   type ResourceType,
 } from "../connector/c1.js";
-import { readC1zEnvelope } from "./c1z-envelope.js";
+import { C1zFormatError, readC1zEnvelope } from "./c1z-envelope.js";
 import { readGrantParts } from "./grant-rows.js";
 import { trackTempPath } from "./temp-paths.js";
 
@@ -76,12 +76,25 @@ export interface C1zReader {
   close(): Promise<void>;
 }
 
+/** SyncRunRow is a row of v1_sync_runs as SQLite gives it: its columns may hold any type. */
 interface SyncRunRow {
-  sync_id: string;
-  started_at: string;
-  ended_at: string | null;
-  sync_type?: string;
-  parent_sync_id?: string;
+  sync_id: unknown;
+  started_at: unknown;
+  ended_at: unknown;
+  sync_type?: unknown;
+  parent_sync_id?: unknown;
+}
+
+/** text reads a column that should hold text: SQLite lets any column hold any type. */
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("utf8");
+  return String(value);
+}
+
+/** isC1zReadError tells the errors of a file that cannot be read (corrupt, not SQLite, missing tables) from bugs. */
+export function isC1zReadError(err: unknown): err is Error {
+  return err instanceof C1zFormatError || err instanceof Database.SqliteError;
 }
 
 /**
@@ -118,13 +131,22 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
   const where = "(@sync is null or sync_id = @sync)";
   type Params = { sync: string | null; key?: string };
 
+  /** decode reads a row's data: a row that is not the message it should be makes the file corrupt, not the reader. */
+  function decode<S extends DescMessage>(schema: S, data: unknown): MessageShape<S> {
+    if (!(data instanceof Uint8Array)) throw new C1zFormatError(`${path} is corrupt: a ${schema.typeName} row holds no protobuf data`);
+    try {
+      return fromBinary(schema, data);
+    } catch (err) {
+      throw new C1zFormatError(`${path} is corrupt: a row does not decode as ${schema.typeName} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
   function one<S extends DescMessage>(schema: S, sql: string, key: string): MessageShape<S> | undefined {
-    const row = database.prepare<Params, { data: Buffer }>(sql).get({ sync: syncId, key });
-    return row && fromBinary(schema, row.data);
+    const row = database.prepare<Params, { data: unknown }>(sql).get({ sync: syncId, key });
+    return row && decode(schema, row.data);
   }
   function* many<S extends DescMessage>(schema: S, sql: string, key?: string): Generator<MessageShape<S>> {
     const params: Params = key === undefined ? { sync: syncId } : { sync: syncId, key };
-    for (const row of database.prepare<Params, { data: Buffer }>(sql).iterate(params)) yield fromBinary(schema, row.data);
+    for (const row of database.prepare<Params, { data: unknown }>(sql).iterate(params)) yield decode(schema, row.data);
   }
 
   return {
@@ -152,11 +174,16 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
         .prepare<Params, { type: string; n: number }>(`select resource_type_id as type, count(*) as n from v1_resources where ${where} group by resource_type_id`)
         .all({ sync: syncId });
       let derivedGrants = 0;
-      for (const row of database.prepare<Params, { entitlement_id: string; data: Buffer }>(`select entitlement_id, data from v1_grants where ${where}`).iterate({ sync: syncId })) {
-        const { sources } = readGrantParts(row.data);
-        if (sources.size > 0 && !sources.has(row.entitlement_id)) derivedGrants++;
+      for (const row of database.prepare<Params, { entitlement_id: unknown; data: unknown }>(`select entitlement_id, data from v1_grants where ${where}`).iterate({ sync: syncId })) {
+        if (!(row.data instanceof Uint8Array)) continue;
+        try {
+          const { sources } = readGrantParts(row.data);
+          if (sources.size > 0 && !sources.has(text(row.entitlement_id))) derivedGrants++;
+        } catch {
+          // A damaged grant counts as the connector's: inspect --json names what it cannot read.
+        }
       }
-      return { resources: new Map(perType.map((r) => [r.type, r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants"), derivedGrants };
+      return { resources: new Map(perType.map((r) => [text(r.type), r.n])), entitlements: count("v1_entitlements"), grants: count("v1_grants"), derivedGrants };
     },
     async close() {
       if (database.open) database.close();
@@ -166,7 +193,13 @@ export async function openC1z(path: string, options: OpenC1zOptions = {}): Promi
 }
 
 function syncRunsOf(rows: SyncRunRow[]): SyncRun[] {
-  return rows.map((r) => ({ syncId: r.sync_id, startedAt: r.started_at, endedAt: r.ended_at, syncType: r.sync_type ?? "full", parentSyncId: r.parent_sync_id ?? "" }));
+  return rows.map((r) => ({
+    syncId: text(r.sync_id),
+    startedAt: text(r.started_at),
+    endedAt: r.ended_at === null ? null : text(r.ended_at),
+    syncType: r.sync_type == null ? "full" : text(r.sync_type),
+    parentSyncId: r.parent_sync_id == null ? "" : text(r.parent_sync_id),
+  }));
 }
 
 /** pickSync chooses the sync baton's list commands show (docs/c1z-format.md, "Which sync readers show"). */

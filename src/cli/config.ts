@@ -9,7 +9,8 @@ import { DEFAULT_API_VERSION } from "../temporal/api-version.js";
 /** Command is a subcommand of the CLI. */
 export type Command = "serve" | "demo" | "simulator" | "c1-simulator" | "sync" | "inspect" | "events" | "report" | "health" | "capabilities" | "config";
 
-type FieldType = "string" | "boolean" | "number" | "duration";
+/** FieldType is a setting's type; "strings" is a list: the flag repeated, or its variable comma-separated. */
+type FieldType = "string" | "strings" | "boolean" | "number" | "duration";
 
 /** Field declares one setting. */
 export interface Field {
@@ -52,6 +53,13 @@ export const FIELDS: readonly Field[] = [
   { name: "drain-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled." },
   { name: "health-listen", type: "string", commands: ["serve", "demo"], description: "Also serve grpc.health.v1.Health alone, in plain text, on HOST:PORT (off by default): for Kubernetes' gRPC probes, which cannot reach a loopback address or speak TLS." },
   { name: "metrics-listen", type: "string", commands: ["serve", "demo"], description: "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default)." },
+  // Hardening of the served ports (docs/security.md): plain text off loopback, client certificates, connection limits.
+  { name: "listen-insecure", type: "boolean", default: false, commands: ["serve", "demo"], description: "Allow serving plain-text gRPC on an address that is not loopback (--listen without --tls-cert). Anyone who can connect then reads the access graph, and provisions with --provisioning: only behind a network that admits nobody else." },
+  { name: "tls-client-san", type: "strings", commands: ["serve", "demo"], description: "With --tls-client-ca: accept only client certificates that name this DNS name or URI (e.g. a SPIFFE id; an entry with \":\" is a URI) in their subject alternative names; calls over other certificates get UNAUTHENTICATED. Repeat the flag (or comma-separate the variable) to accept several." },
+  { name: "handshake-timeout", type: "duration", default: "10s", commands: ["serve", "demo"], description: "Close a connection to --listen or --health-listen that has not completed its TLS handshake, and then sent the HTTP/2 preface, within this long (each)." },
+  { name: "idle-timeout", type: "duration", default: "5m", commands: ["serve", "demo"], description: "Close a connection to --listen or --health-listen that has had no call in progress for this long (GOAWAY; the client reconnects for its next call). Keep-alive PINGs are answered but do not count as activity (0s: never)." },
+  { name: "max-connections", type: "number", default: 1024, commands: ["serve", "demo"], description: "Most connections open at once on --listen, and on each of --health-listen and --metrics-listen; more are closed on arrival (on the gRPC ports counted in a metric and logged)." },
+  { name: "request-read-timeout", type: "duration", default: "30s", commands: ["serve", "demo"], description: "Reset a served call whose request has not fully arrived this long after its headers (not to be confused with --request-timeout, the Temporal Cloud requests' timeout)." },
   // The health command: a gRPC health check client, for exec probes, Docker HEALTHCHECK and people.
   { name: "address", type: "string", default: "127.0.0.1:50051", commands: ["health"], description: "Health check: the connector's HOST:PORT." },
   { name: "tls", type: "boolean", default: false, commands: ["health"], description: "Health check: connect with TLS (implied by the other --tls-* flags of health)." },
@@ -114,8 +122,8 @@ export const FIELDS: readonly Field[] = [
   { name: "cache-reads", type: "boolean", default: false, commands: ["simulator"], description: "Simulator: answer a repeated list read from the body sent before, until the next write (benchmarks)." },
 ];
 
-/** Values holds parsed settings by field name. */
-export type Values = Record<string, string | boolean | number>;
+/** Values holds parsed settings by field name ("strings" fields hold a list). */
+export type Values = Record<string, string | boolean | number | string[]>;
 
 /** ParseResult is what parseArgs returns: never an exception for bad user input. */
 export type ParseResult = { ok: true; command: Command; values: Values; help: boolean } | { ok: false; error: string };
@@ -144,12 +152,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
   for (const field of fields) {
     const raw = env[envName(field)];
     if (raw !== undefined && raw !== "") {
+      if (field.type === "strings") {
+        values[field.name] = raw.split(",").map((item) => item.trim()).filter(Boolean);
+        continue;
+      }
       const parsed = convert(field, raw, envName(field));
       if (typeof parsed === "object") return parsed;
       values[field.name] = parsed;
     }
   }
   let help = false;
+  const given = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "-h" || arg === "--help") {
@@ -169,7 +182,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     }
     const parsed = convert(field, raw!, `--${field.name}`);
     if (typeof parsed === "object") return parsed;
-    values[field.name] = parsed;
+    // A repeated list flag adds to the list; the first replaces what the variable said.
+    if (field.type === "strings") values[field.name] = [...(given.has(field.name) ? (values[field.name] as string[]) : []), parsed as string];
+    else values[field.name] = parsed;
+    given.add(field.name);
   }
   for (const field of fields) if (values[field.name] === undefined && field.default !== undefined) values[field.name] = field.default;
   for (const field of fields) {
@@ -208,8 +224,8 @@ export function parseDuration(text: string): number | undefined {
 export function usage(command: Command): string {
   const lines = [`Usage: temporalcloud-connector ${command} [flags]`, "", "Flags (each also settable as an environment variable):"];
   for (const f of FIELDS.filter((x) => x.commands.includes(command))) {
-    const flag = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type === "boolean" ? "" : ` <${f.type === "duration" ? "duration" : f.type}>`}`;
-    const extra = [f.default !== undefined ? `default ${JSON.stringify(f.default)}` : "", f.secret ? "secret" : "", `$${envName(f)}`].filter(Boolean).join("; ");
+    const flag = `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type === "boolean" ? "" : ` <${f.type === "strings" ? "string" : f.type}>`}`;
+    const extra = [f.default !== undefined ? `default ${JSON.stringify(f.default)}` : "", f.secret ? "secret" : "", f.type === "strings" ? "repeatable" : "", `$${envName(f)}`].filter(Boolean).join("; ");
     lines.push(`  ${flag}`, `      ${f.description} (${extra})`);
   }
   return lines.join("\n");

@@ -2,7 +2,8 @@ import { once } from "node:events";
 import { toJson, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { EntitlementSchema, GrantSchema, ResourceSchema, ResourceTypeSchema } from "../connector/c1.js";
 import type { Values } from "./config.js";
-import type { C1zReader } from "../c1z/c1z-reader.js";
+import { isC1zReadError, type C1zReader } from "../c1z/c1z-reader.js";
+import { CommandError } from "./command-error.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
 import { openSyncFile } from "./sync-command.js";
 
@@ -17,11 +18,26 @@ export async function runInspectCommand(values: Values, env: NodeJS.ProcessEnv =
   try {
     if (values.json) await writeJson(reader);
     else process.stdout.write(table(reader));
+  } catch (err) {
+    throw unreadable(values.file as string, err);
   } finally {
     await reader.close();
   }
   return 0;
 }
+
+/**
+ * unreadable turns what a damaged file makes reading fail with (a row that does not decode, a
+ * corrupt database, a time JSON cannot hold) into a one-line error; anything else is a bug.
+ */
+export function unreadable(file: string, err: unknown): unknown {
+  if (isC1zReadError(err)) return new CommandError(err.message.includes(file) ? err.message : `cannot read ${file}: ${err.message}`);
+  if (err instanceof UnprintableError) return new CommandError(`cannot print ${file} as JSON: ${err.message}`);
+  return err;
+}
+
+/** UnprintableError is a message of the file that has no JSON form (a time out of JSON's range). */
+class UnprintableError extends Error {}
 
 function table(reader: C1zReader): string {
   const { sync } = reader;
@@ -65,12 +81,20 @@ async function writeJson(reader: C1zReader): Promise<void> {
     let first = true;
     for (const item of items as Iterable<MessageShape<DescMessage>>) {
       if (out.closed) return;
-      await out.write(`${first ? "\n" : ",\n"}${JSON.stringify(toJson(schema as DescMessage, item, { registry: PROTOCOL_REGISTRY }))}`);
+      await out.write(`${first ? "\n" : ",\n"}${JSON.stringify(printable(schema as DescMessage, item))}`);
       first = false;
     }
     await out.write(`${first ? "" : "\n"}]${i < lists.length - 1 ? ",\n" : "\n}\n"}`);
   }
   await out.flush();
+}
+
+function printable(schema: DescMessage, item: MessageShape<DescMessage>): unknown {
+  try {
+    return toJson(schema, item, { registry: PROTOCOL_REGISTRY });
+  } catch (err) {
+    throw new UnprintableError(`${schema.typeName}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { renderReport } from "../report/render-report.js";
 import { createMemoryStore, runSync } from "../sync/syncer.js";
 import { CommandError } from "./command-error.js";
 import type { Values } from "./config.js";
+import { unreadable } from "./inspect-command.js";
 import { describeError, serveInProcess } from "./loopback.js";
 import { openSyncFile, type SyncCommandDeps } from "./sync-command.js";
 
@@ -33,6 +34,8 @@ async function fileReport(file: string, env: NodeJS.ProcessEnv): Promise<string>
       grants: reader.grants(),
     };
     return renderReport(input, { generatedAt: new Date() });
+  } catch (err) {
+    throw unreadable(file, err);
   } finally {
     await reader.close();
   }

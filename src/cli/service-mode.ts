@@ -97,7 +97,7 @@ async function serviceMode(s: {
     throw err;
   }
 
-  const [{ connectorOf, listen }, { startMetricsServer }, { createHealthState }, { startHealthServer }, { createBatonClient }, { hostIdOf, osInfo }, { runServiceMode, ServiceModeError }, { serveInProcess }] = await Promise.all([
+  const [{ connectorOf, connectionLimitsOf, listen }, { startMetricsServer }, { createHealthState }, { startHealthServer }, { createBatonClient }, { hostIdOf, osInfo }, { runServiceMode, ServiceModeError }, { serveInProcess }] = await Promise.all([
     import("./service.js"),
     import("../metrics/metrics-server.js"),
     import("../server/health.js"),
@@ -112,14 +112,14 @@ async function serviceMode(s: {
   closers.push(() => app.close());
   if (metrics) {
     metrics.trackApiKey(() => app.apiKeySecondsLeft());
-    const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
+    const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port, maxConnections: connectionLimitsOf(values).maxConnections }));
     closers.push(() => endpoint.close());
     addresses.metrics = `${endpoint.host}:${endpoint.port}`;
   }
   const health = createHealthState();
   const healthListen = values["health-listen"] as string | undefined;
   if (healthListen) {
-    const server = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health, host, port }));
+    const server = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health, host, port, log, limits: connectionLimitsOf(values), connectionObserver: metrics }));
     closers.push(() => server.close());
     addresses.health = `${server.host}:${server.port}`;
   }

@@ -7,6 +7,7 @@ import { startMetricsServer } from "../metrics/metrics-server.js";
 import type { InsightThresholds } from "../insights/insight-rules.js";
 import type { RoleSlug } from "../resources/temporal-access.js";
 import { startHealthServer } from "../server/health-server.js";
+import type { ConnectionLimits } from "../server/connection-guard.js";
 import { startServer, type RunningServer, type TlsOptions } from "../server/server.js";
 import type { ApiKeySource } from "../temporal/api-key-source.js";
 import { apiKeySourceOf, logger } from "./api-key-option.js";
@@ -48,9 +49,13 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
     if (!app && typeof upstream.apiKey !== "string") upstream.apiKey.close();
   };
   try {
+    // Settings that can be refused, before anything starts.
+    const tls = tlsOf(values);
+    const limits = connectionLimitsOf(values);
+    const plainText = plainTextRefusal(values, tls);
     const addresses: Record<string, string> = {};
     if (metrics) {
-      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port }));
+      const endpoint = await listen("--metrics-listen", values["metrics-listen"] as string, (host, port) => startMetricsServer({ registry: metrics.registry, host, port, maxConnections: limits.maxConnections }));
       started.push(endpoint);
       addresses.metrics = `${endpoint.host}:${endpoint.port}`;
     }
@@ -58,13 +63,14 @@ export async function startService(values: Values, upstream: Upstream, log: Logg
     started.push(connector);
     metrics?.trackApiKey(() => connector.apiKeySecondsLeft());
     const server = await listen("--listen", values.listen as string, (host, port) =>
-      startServer({ connector: connector.connector, log, host, port, tls: tlsOf(values), drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics }),
+      startServer({ connector: connector.connector, log, host, port, tls, drainTimeoutMs: values["drain-timeout"] as number, callObserver: metrics, limits, connectionObserver: metrics }),
     );
     grpcServer = server;
     addresses.address = `${server.host}:${server.port}`;
+    if (plainText) log.warn({ address: addresses.address }, "serving plain-text gRPC on a network address (--listen-insecure): anyone who can connect reads the access graph, and provisions when --provisioning is on");
     const healthListen = values["health-listen"] as string | undefined;
     if (healthListen) {
-      const healthServer = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port }));
+      const healthServer = await listen("--health-listen", healthListen, (host, port) => startHealthServer({ health: server.health, host, port, log, limits, connectionObserver: metrics }));
       started.push(healthServer);
       addresses.health = `${healthServer.host}:${healthServer.port}`;
     }
@@ -180,6 +186,8 @@ function insightsOf(values: Values): InsightThresholds | undefined {
 
 function tlsOf(values: Values): TlsOptions | undefined {
   const [certFile, keyFile, caFile] = [values["tls-cert"], values["tls-key"], values["tls-client-ca"]] as (string | undefined)[];
+  const clientSans = (values["tls-client-san"] as string[] | undefined) ?? [];
+  if (clientSans.length > 0 && !caFile) throw new CommandError("--tls-client-san needs --tls-client-ca (mutual TLS)");
   if (!certFile && !keyFile) {
     if (caFile) throw new CommandError("--tls-client-ca needs --tls-cert and --tls-key");
     return undefined;
@@ -192,7 +200,38 @@ function tlsOf(values: Values): TlsOptions | undefined {
       throw new CommandError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
     }
   };
-  return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined };
+  return { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), clientCa: caFile ? read("--tls-client-ca", caFile) : undefined, clientSans };
+}
+
+/**
+ * plainTextRefusal refuses, before anything listens, to serve plain text on an address that is
+ * not loopback: whoever reaches it reads the access graph (and provisions, with --provisioning).
+ * With --listen-insecure it is allowed, and true says so (the caller warns once it listens).
+ */
+export function plainTextRefusal(values: Values, tls: TlsOptions | undefined): boolean {
+  if (tls) return false;
+  const [host] = hostPort(values.listen as string);
+  if (isLoopback(host)) return false;
+  if (values["listen-insecure"] === true) return true;
+  throw new CommandError(`refusing to serve plain text on --listen ${values.listen as string}, which is not a loopback address: add --tls-cert and --tls-key (and --tls-client-ca), or --listen-insecure`);
+}
+
+/** isLoopback is true for addresses only this host can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  const ip = host.toLowerCase().replace(/^::ffff:/, "");
+  return ip === "localhost" || ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
+}
+
+/** connectionLimitsOf reads the limits of the served ports (--handshake-timeout, --idle-timeout…). */
+export function connectionLimitsOf(values: Values): ConnectionLimits {
+  const maxConnections = values["max-connections"] as number;
+  if (!(Number.isInteger(maxConnections) && maxConnections >= 1)) throw new CommandError(`--max-connections must be a whole number, at least 1; got ${maxConnections}`);
+  return {
+    handshakeTimeoutMs: values["handshake-timeout"] as number,
+    idleTimeoutMs: values["idle-timeout"] as number,
+    maxConnections,
+    requestReadTimeoutMs: values["request-read-timeout"] as number,
+  };
 }
 
 /** hostPort splits a flag's HOST:PORT (IPv6 in brackets). */

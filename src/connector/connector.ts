@@ -51,6 +51,7 @@ import { decodePageToken, encodePageToken, type Cursor, type PageScope } from ".
 import { createReadAhead } from "./read-ahead.js";
 import type { CallContext, ListPage, ResourceSyncer } from "./resource-syncer.js";
 import type { SyncedObjectKind, SyncObserver } from "./sync-observer.js";
+import type { TokenSealer } from "./token-seal.js";
 
 /** SDK_VERSION is the baton protocol level we implement; ≥ v0.4.3 makes the syncer send active_sync_id. */
 export const SDK_VERSION = "v0.25.0";
@@ -75,6 +76,8 @@ export interface ConnectorOptions {
   eventFeeds?: readonly EventFeed[];
   /** Told about the pages served to syncs and their Cleanup (metrics). */
   syncObserver?: SyncObserver;
+  /** Seals page tokens and event-feed cursors (token-seal.ts): the same key on every replica. */
+  tokenSealer: TokenSealer;
 }
 
 type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
@@ -171,14 +174,14 @@ export function createConnector(options: ConnectorOptions): Connector {
     schemas: { item: S; response: R },
     list: (cursor: Cursor | undefined) => Promise<ListPage<MessageShape<S>>>,
   ): Promise<BuiltPage<R>> {
-    const position = pagePosition(decodePageToken(scope, token));
+    const position = pagePosition(decodePageToken(options.tokenSealer, scope, token));
     const result = await list(position.cursor);
     // The pages of a sync are most of what the connector sends: they are encoded here, once.
     const page = encodeListItems(schemas.response, position.skip > 0 ? skip(result.items, position.skip) : result.items, PAGE_BYTES);
     let next: PagePosition | undefined;
     if (page.more) next = { cursor: position.cursor, skip: position.skip + page.count };
     else if (result.next !== undefined) next = { cursor: result.next, skip: 0 };
-    const nextPageToken = next === undefined ? "" : encodePageToken(scope, next.skip > 0 ? { c: next.cursor ?? null, s: next.skip } : { c: next.cursor ?? null });
+    const nextPageToken = next === undefined ? "" : encodePageToken(options.tokenSealer, scope, next.skip > 0 ? { c: next.cursor ?? null, s: next.skip } : { c: next.cursor ?? null });
     if (token !== "" && nextPageToken === token) {
       // The Go SDK refuses this too: a list that hands back the token it was given never ends.
       throw new ConnectorError(Code.Internal, `list ${scope.op} of ${scope.resourceType} returned its own page token again`);
@@ -194,7 +197,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     return list;
   }
 
-  const eventFeeds = createEventFeeds(options.eventFeeds ?? []);
+  const eventFeeds = createEventFeeds(options.eventFeeds ?? [], options.tokenSealer);
   const capabilities = create(ConnectorCapabilitiesSchema, computeCapabilities(types, announced));
   if (options.eventFeeds?.length) capabilities.connectorCapabilities = [...capabilities.connectorCapabilities, Capability.EVENT_FEED_V2].sort((a, b) => a - b);
   const metadata = create(ConnectorMetadataSchema, { ...options.metadata, capabilities });
@@ -370,10 +373,17 @@ function emptyList<R extends DescMessage>(schema: R): EncodedMessage<R> {
   return { schema, bytes: encodeInit(schema, {} as MessageInitShape<R>) };
 }
 
+/**
+ * MAX_SKIP bounds the items a token may skip: a genuine one skips part of one resource type's page,
+ * which never holds this many (upstream pages hold 1,000, access-index pages 2,500).
+ */
+const MAX_SKIP = 100_000;
+
 function pagePosition(decoded: Cursor | undefined): PagePosition {
   if (decoded === undefined) return { cursor: undefined, skip: 0 };
   const envelope = decoded as { c?: Cursor; s?: unknown };
-  if (typeof envelope !== "object" || envelope === null || !("c" in envelope) || (envelope.s !== undefined && !(Number.isInteger(envelope.s) && (envelope.s as number) > 0))) {
+  const skipsAny = (s: unknown) => Number.isInteger(s) && (s as number) > 0 && (s as number) <= MAX_SKIP;
+  if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope) || !("c" in envelope) || (envelope.s !== undefined && !skipsAny(envelope.s))) {
     throw invalidArgument("page_token does not belong to this list; start again without a page_token");
   }
   return { cursor: envelope.c === null ? undefined : envelope.c, skip: (envelope.s as number | undefined) ?? 0 };

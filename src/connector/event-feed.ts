@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import {
@@ -11,6 +10,7 @@ import {
 import { Code, ConnectorError, invalidArgument } from "./errors.js";
 import type { Cursor } from "./page-token.js";
 import type { CallContext } from "./resource-syncer.js";
+import { SEAL_CHARS, type TokenSealer } from "./token-seal.js";
 
 /**
  * EventFeed is one stream of upstream activity served by EventService (docs/event-feed.md says
@@ -59,8 +59,9 @@ export const MAX_EVENT_PAGE_SIZE = 1000;
 /** MAX_EVENT_CURSOR_BYTES is the protocol's limit on a cursor. */
 export const MAX_EVENT_CURSOR_BYTES = 4096;
 
-const VERSION = 1;
-const CHECKSUM_CHARS = 16;
+// Version 2: sealed with the connector's key (token-seal.ts); version 1 had a public checksum.
+const VERSION = 2;
+const DOMAIN = "event-cursor";
 
 /**
  * EventFeeds answers EventService for a set of feeds: ListEventFeeds, and ListEvents routed by
@@ -71,8 +72,11 @@ export interface EventFeeds {
   listEvents(req: ListEventsRequest, ctx: CallContext): Promise<MessageInitShape<typeof ListEventsResponseSchema>>;
 }
 
-/** createEventFeeds checks the feeds' metadata (a bad one is a programming error) and routes to them. */
-export function createEventFeeds(feeds: readonly EventFeed[]): EventFeeds {
+/**
+ * createEventFeeds checks the feeds' metadata (a bad one is a programming error) and routes to
+ * them; the sealer seals and opens their cursors.
+ */
+export function createEventFeeds(feeds: readonly EventFeed[], sealer: TokenSealer): EventFeeds {
   const byId = new Map<string, EventFeed>();
   for (const feed of feeds) {
     const bytes = Buffer.byteLength(feed.id);
@@ -98,11 +102,11 @@ export function createEventFeeds(feeds: readonly EventFeed[]): EventFeeds {
       if (req.pageSize > MAX_EVENT_PAGE_SIZE) throw invalidArgument(`page_size must be at most ${MAX_EVENT_PAGE_SIZE}, got ${req.pageSize}`);
       const page = await feed.list(ctx, {
         startAt: req.startAt && dateOf(req.startAt, "start_at"),
-        cursor: openCursor(feed.id, req.cursor),
+        cursor: openCursor(sealer, feed.id, req.cursor),
         pageSize: req.pageSize || DEFAULT_EVENT_PAGE_SIZE,
         maxCursorBytes: cursorBudget(feed.id),
       });
-      return { events: page.events, cursor: sealCursor(feed.id, page.cursor), hasMore: page.hasMore };
+      return { events: page.events, cursor: sealCursor(sealer, feed.id, page.cursor), hasMore: page.hasMore };
     },
   };
 }
@@ -120,25 +124,23 @@ function dateOf(ts: Timestamp, field: string): Date {
 const MIN_TIMESTAMP_MS = -62_135_596_800_000;
 const MAX_TIMESTAMP_MS = 253_402_300_799_999;
 
-// The checksum detects truncated, corrupted, hand-edited and foreign cursors. It is not a secret:
-// a cursor holds only positions in the feed (nothing keyed on the API key, which rotates).
-function checksum(payload: string): string {
-  return createHash("sha256").update("temporalcloud-connector/event-cursor\n").update(payload).digest("base64url").slice(0, CHECKSUM_CHARS);
-}
-
 /**
  * cursorBudget is how many bytes of JSON a feed's cursor may take: the sealed cursor is the
- * base64url of `{"v":1,"f":<feed id>,"c":<cursor>}`, a dot and the checksum, within 4,096 bytes.
+ * base64url of `{"v":2,"f":<feed id>,"c":<cursor>}`, a dot and the seal, within 4,096 bytes.
  */
 function cursorBudget(feedId: string): number {
   const envelope = Buffer.byteLength(JSON.stringify({ v: VERSION, f: feedId, c: null })) - "null".length;
-  return Math.floor(((MAX_EVENT_CURSOR_BYTES - 1 - CHECKSUM_CHARS) * 3) / 4) - envelope;
+  return Math.floor(((MAX_EVENT_CURSOR_BYTES - 1 - SEAL_CHARS) * 3) / 4) - envelope;
 }
 
-/** sealCursor makes the opaque cursor: self-contained, versioned, bound to the feed and checksummed. */
-export function sealCursor(feedId: string, cursor: Cursor): string {
+/**
+ * sealCursor makes the opaque cursor: self-contained, versioned, bound to the feed and sealed,
+ * so that only the connector makes cursors it will open (a feed's cursor may hold an upstream
+ * page token).
+ */
+export function sealCursor(sealer: TokenSealer, feedId: string, cursor: Cursor): string {
   const payload = Buffer.from(JSON.stringify({ v: VERSION, f: feedId, c: cursor })).toString("base64url");
-  const sealed = `${payload}.${checksum(payload)}`;
+  const sealed = `${payload}.${sealer.seal(DOMAIN, payload)}`;
   if (sealed.length > MAX_EVENT_CURSOR_BYTES) {
     // The feed broke its budget (maxCursorBytes): a bug, never the caller's fault.
     throw new ConnectorError(Code.Internal, `event feed "${feedId}" made a cursor of ${sealed.length} bytes, over the protocol's ${MAX_EVENT_CURSOR_BYTES}`);
@@ -151,12 +153,14 @@ export function sealCursor(feedId: string, cursor: Cursor): string {
  * undefined for an empty one. Anything else is INVALID_ARGUMENT: nothing is lost, the caller
  * can start again from start_at.
  */
-export function openCursor(feedId: string, sealed: string): Cursor | undefined {
+export function openCursor(sealer: TokenSealer, feedId: string, sealed: string): Cursor | undefined {
   if (sealed === "") return undefined;
   const restart = "; start again without a cursor (from start_at)";
   const dot = sealed.lastIndexOf(".");
   const payload = sealed.slice(0, dot);
-  if (dot <= 0 || checksum(payload) !== sealed.slice(dot + 1)) throw invalidArgument(`cursor is malformed or was not issued by this connector${restart}`);
+  if (dot <= 0 || !sealer.verify(DOMAIN, payload, sealed.slice(dot + 1))) {
+    throw invalidArgument(`cursor is malformed or was not issued by this connector (or was sealed with an API key it no longer holds)${restart}`);
+  }
   let decoded: { v?: unknown; f?: unknown; c?: Cursor };
   try {
     decoded = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as typeof decoded;

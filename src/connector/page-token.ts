@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { invalidArgument } from "./errors.js";
+import type { TokenSealer } from "./token-seal.js";
 
 /**
  * PageScope names the list a token belongs to: the operation and the resource type, resource or
@@ -19,25 +19,23 @@ export type Cursor = string | number | boolean | null | Cursor[] | { [key: strin
 /** MAX_PAGE_TOKEN_BYTES is the protocol's limit on page tokens (1 MiB). */
 export const MAX_PAGE_TOKEN_BYTES = 1024 * 1024;
 
-const VERSION = 1;
-
-// The checksum detects truncated, corrupted or hand-edited tokens. It is not a secret: a token
-// only carries positions in public lists, and upstream page tokens are checked upstream anyway.
-function checksum(payload: string): string {
-  return createHash("sha256").update("temporalcloud-connector/page-token\n").update(payload).digest("base64url").slice(0, 16);
-}
+// Version 2: sealed with the connector's key (token-seal.ts). Version 1 tokens carried a public
+// checksum and are refused, so a sync in progress during the upgrade starts its list again.
+const VERSION = 2;
+const DOMAIN = "page-token";
 
 function scopeKey(scope: PageScope): string {
   return [scope.op, scope.resourceType, scope.resource ?? ""].join("\u0000");
 }
 
 /**
- * encodePageToken makes the opaque next_page_token: self-contained (valid after a restart, no
- * server state), bound to its scope, and checksummed.
+ * encodePageToken makes the opaque next_page_token: self-contained (valid after a restart and on
+ * any replica, no server state), bound to its scope, and sealed, so that only the connector
+ * makes tokens it will open (upstream page tokens travel inside them).
  */
-export function encodePageToken(scope: PageScope, cursor: Cursor): string {
+export function encodePageToken(sealer: TokenSealer, scope: PageScope, cursor: Cursor): string {
   const payload = Buffer.from(JSON.stringify({ v: VERSION, s: scopeKey(scope), c: cursor })).toString("base64url");
-  const token = `${payload}.${checksum(payload)}`;
+  const token = `${payload}.${sealer.seal(DOMAIN, payload)}`;
   if (Buffer.byteLength(token) > MAX_PAGE_TOKEN_BYTES) throw new RangeError("page token exceeds 1 MiB");
   return token;
 }
@@ -46,13 +44,13 @@ export function encodePageToken(scope: PageScope, cursor: Cursor): string {
  * decodePageToken returns the cursor of a token issued by encodePageToken for the same scope, or
  * undefined for an empty token (the first page). Anything else is INVALID_ARGUMENT.
  */
-export function decodePageToken(scope: PageScope, token: string): Cursor | undefined {
+export function decodePageToken(sealer: TokenSealer, scope: PageScope, token: string): Cursor | undefined {
   if (token === "") return undefined;
   const restart = "; start the list again without a page_token";
   const dot = token.lastIndexOf(".");
   const payload = token.slice(0, dot);
-  if (dot <= 0 || checksum(payload) !== token.slice(dot + 1)) {
-    throw invalidArgument(`page_token is malformed or was not issued by this connector${restart}`);
+  if (dot <= 0 || !sealer.verify(DOMAIN, payload, token.slice(dot + 1))) {
+    throw invalidArgument(`page_token is malformed or was not issued by this connector (or was sealed with an API key it no longer holds)${restart}`);
   }
   let decoded: { v?: unknown; s?: unknown; c?: Cursor };
   try {
@@ -60,6 +58,7 @@ export function decodePageToken(scope: PageScope, token: string): Cursor | undef
   } catch {
     throw invalidArgument(`page_token is malformed${restart}`);
   }
+  if (typeof decoded !== "object" || decoded === null) throw invalidArgument(`page_token is malformed${restart}`);
   if (decoded.v !== VERSION) throw invalidArgument(`page_token is from an incompatible connector version${restart}`);
   if (decoded.s !== scopeKey(scope)) {
     const [op, type, resource] = String(decoded.s).split("\u0000");

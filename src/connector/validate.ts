@@ -1,6 +1,7 @@
 import { fromBinary, getOption, hasOption, type DescField, type DescMessage, type DescOneof, type Message } from "@bufbuild/protobuf";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
 import { required as oneofRequired, rules as fieldRules, type FieldRules } from "../gen/validate/validate_pb.js";
+import type { ResourceId } from "./c1.js";
 import { invalidArgument } from "./errors.js";
 import { PROTOCOL_REGISTRY } from "./protocol-registry.js";
 
@@ -20,6 +21,10 @@ function checkMessage(desc: DescMessage, msg: Fields, path: string): string | un
   if (desc.typeName === "google.protobuf.Any") return checkAny(msg as unknown as Any, path);
   // The other well-known types (Struct, Timestamp…) carry no rules.
   if (desc.file.proto.package === "google.protobuf") return undefined;
+  if (desc.typeName === "c1.connector.v2.ResourceId") {
+    const problem = checkResourceId(msg as unknown as ResourceId, path);
+    if (problem) return problem;
+  }
   for (const oneof of requiredOneofsOf(desc)) {
     const value = msg[oneof.localName] as { case?: string } | undefined;
     if (!value?.case) return `${path || "request"}: one of ${oneof.fields.map((f) => f.name).join(", ")} is required`;
@@ -32,6 +37,17 @@ function checkMessage(desc: DescMessage, msg: Fields, path: string): string | un
     const problem = checkField(field, value, path ? `${path}.${field.name}` : field.name);
     if (problem) return problem;
   }
+  return undefined;
+}
+
+/**
+ * checkResourceId refuses the ids "." and "..": the connector puts resource ids into upstream
+ * URL paths, where a URL parser reads them as "this folder" and "the parent folder" and the
+ * request would reach another route (docs/security.md, "Ids in upstream paths"). No resource of
+ * this connector has such an id; the empty id is refused by the protocol's own rule.
+ */
+function checkResourceId(id: ResourceId, path: string): string | undefined {
+  if (id.resource === "." || id.resource === "..") return `${path || "resource_id"}.resource "${id.resource}" is not a resource id`;
   return undefined;
 }
 
@@ -90,7 +106,7 @@ function checkField(field: DescField, value: unknown, path: string): string | un
         const item = list[i];
         const itemPath = `${path}[${i}]`;
         const p =
-          (itemRules && checkScalar(itemRules, item, itemPath, field)) ||
+          (itemRules ? checkScalar(itemRules, item, itemPath, field) : typeof item === "string" ? checkUnruledString(item, itemPath) : undefined) ||
           (field.listKind === "message" ? checkMessage(field.message, item as Fields, itemPath) : undefined);
         if (p) return p;
       }
@@ -113,8 +129,26 @@ function checkField(field: DescField, value: unknown, path: string): string | un
       return checkMessage(field.message, value as Fields, path);
     }
     default:
-      return rules ? checkScalar(rules, value, path, field) : undefined;
+      if (rules) return checkScalar(rules, value, path, field);
+      return typeof value === "string" ? checkUnruledString(value, path) : undefined;
   }
+}
+
+/**
+ * MAX_STRING_BYTES bounds every request string the protocol leaves unbounded (AccountInfo.login,
+ * Entitlement.slug, ticket fields…): none means anything at this size, and the connector reads
+ * some of them (an account's login is the address it invites).
+ */
+export const MAX_STRING_BYTES = 64 * 1024;
+
+/** MAX_EMAIL_BYTES is the longest address RFC 5321 lets through (a path of 256 octets, less the angle brackets). */
+export const MAX_EMAIL_BYTES = 254;
+
+function checkUnruledString(s: string, path: string): string | undefined {
+  // Only a long string can break the bound, and UTF-8 takes at least one byte per UTF-16 unit.
+  if (s.length <= MAX_STRING_BYTES / 3) return undefined;
+  const bytes = Buffer.byteLength(s, "utf8");
+  return bytes > MAX_STRING_BYTES ? `${path} must be at most ${MAX_STRING_BYTES} bytes long, got ${bytes}` : undefined;
 }
 
 function checkRepeated(rules: NonNullable<Extract<FieldRules["type"], { case: "repeated" }>["value"]>, list: unknown[], path: string): string | undefined {
@@ -134,19 +168,26 @@ function checkScalar(rules: FieldRules, value: unknown, path: string, field: Des
       const s = value as string;
       const rule = r.value;
       if (rule.ignoreEmpty && s === "") return undefined;
+      // Every length bound comes first: the pattern, email and URI checks below only ever see a
+      // string of bounded size (docs/security.md, "Patterns over input").
       const bytes = Buffer.byteLength(s, "utf8");
       if (rule.minBytes !== undefined && bytes < rule.minBytes) {
         return s === "" ? `${path} is required` : `${path} must be at least ${rule.minBytes} bytes long, got ${bytes}`;
       }
       if (rule.maxBytes !== undefined && bytes > rule.maxBytes) return `${path} must be at most ${rule.maxBytes} bytes long, got ${bytes}`;
-      const chars = [...s].length;
-      if (rule.len !== undefined && chars !== Number(rule.len)) return `${path} must be exactly ${rule.len} characters long, got ${chars}`;
-      if (rule.minLen !== undefined && chars < rule.minLen) return s === "" ? `${path} is required` : `${path} must be at least ${rule.minLen} characters long, got ${chars}`;
-      if (rule.maxLen !== undefined && chars > rule.maxLen) return `${path} must be at most ${rule.maxLen} characters long, got ${chars}`;
+      if (rule.len !== undefined || rule.minLen !== undefined || rule.maxLen !== undefined) {
+        const chars = [...s].length;
+        if (rule.len !== undefined && chars !== Number(rule.len)) return `${path} must be exactly ${rule.len} characters long, got ${chars}`;
+        if (rule.minLen !== undefined && chars < rule.minLen) return s === "" ? `${path} is required` : `${path} must be at least ${rule.minLen} characters long, got ${chars}`;
+        if (rule.maxLen !== undefined && chars > rule.maxLen) return `${path} must be at most ${rule.maxLen} characters long, got ${chars}`;
+      }
+      const emailRule = rule.wellKnown.case === "email" && rule.wellKnown.value;
+      const limit = emailRule ? MAX_EMAIL_BYTES : MAX_STRING_BYTES;
+      if (rule.maxBytes === undefined && bytes > limit) return `${path} must be at most ${limit} bytes long, got ${bytes}`;
       if (rule.prefix !== undefined && !s.startsWith(rule.prefix)) return `${path} must start with "${rule.prefix}"`;
-      if (rule.pattern !== undefined && !new RegExp(rule.pattern, "u").test(s)) return `${path} must match ${rule.pattern}`;
+      if (rule.pattern !== undefined && !patternOf(rule.pattern).test(s)) return `${path} must match ${rule.pattern}`;
       if (rule.in.length > 0 && !rule.in.includes(s)) return `${path} must be one of ${rule.in.join(", ")}`;
-      if (rule.wellKnown.case === "email" && rule.wellKnown.value && !isEmail(s)) return `${path} must be a valid email address, got "${clipToBytes(s)}"`;
+      if (emailRule && !isEmail(s)) return `${path} must be a valid email address, got "${clipToBytes(s)}"`;
       if (rule.wellKnown.case === "uri" && rule.wellKnown.value && !isAbsoluteUri(s)) return `${path} must be an absolute URI`;
       return undefined;
     }
@@ -188,10 +229,21 @@ function checkDuration(rule: NonNullable<Extract<FieldRules["type"], { case: "du
   return undefined;
 }
 
+// Patterns are the protocol's own (proto/c1): compiled once. They run only on strings already
+// held to their max_bytes, or to MAX_STRING_BYTES when a field has none.
+const patterns = new Map<string, RegExp>();
+
+function patternOf(source: string): RegExp {
+  let pattern = patterns.get(source);
+  if (!pattern) patterns.set(source, (pattern = new RegExp(source, "u")));
+  return pattern;
+}
+
 // PGV's email rule: an addr-spec without display name, a local part of at most 64 bytes and a
-// hostname domain.
+// hostname domain. The caller has bounded the length; each pattern is one character class
+// repeated, anchored, so it runs in linear time.
 function isEmail(s: string): boolean {
-  if (s.length > 254) return false;
+  if (s.length > MAX_EMAIL_BYTES) return false;
   const at = s.lastIndexOf("@");
   if (at <= 0 || at > 64) return false;
   const local = s.slice(0, at);

@@ -22,6 +22,9 @@ export const DEFAULT_LOOKBACK_MS = 24 * 60 * 60_000;
 export const RETENTION_MS = 30 * 24 * 60 * 60_000;
 // A start this much inside the retention, so that the oldest records are still there when asked for.
 const RETENTION_MARGIN_MS = 60_000;
+// The longest a window is expected to be walked, page after page: a cursor of a window opened
+// longer ago than this, past the retention, was left rather than walked.
+const MAX_WALK_MS = 60 * 60_000;
 
 /** AuditLogFeedOptions configures createAuditLogFeed. */
 export interface AuditLogFeedOptions {
@@ -85,12 +88,16 @@ export function createAuditLogFeed(options: AuditLogFeedOptions): EventFeed {
       const at = now();
       // The cursor wins over start_at, which callers send with every call.
       let state: FeedState = request.cursor === undefined ? { lo: request.startAt?.getTime() ?? at - DEFAULT_LOOKBACK_MS, skip: [], recent: [] } : readCursor(request.cursor);
+      if (state.open) checkWindow(state.open, state.lo, { at, settleMs, overlapMs });
+      // A window starts within the retention. One being walked started there when it opened and
+      // may fall behind while it is walked; a cursor left for longer than a walk takes is given up,
+      // and the feed goes on from the oldest records kept.
+      const oldest = at - RETENTION_MS + RETENTION_MARGIN_MS;
+      if (state.lo < (state.open ? oldest - MAX_WALK_MS : oldest)) {
+        ctx.log.warn({ from: new Date(state.lo).toISOString(), readFrom: new Date(oldest).toISOString(), gapMs: oldest - state.lo }, "the audit log keeps 30 days: events before readFrom cannot be read");
+        state = { lo: oldest, skip: state.skip.filter((s) => s.t >= oldest), recent: [] };
+      }
       if (!state.open) {
-        const oldest = at - RETENTION_MS + RETENTION_MARGIN_MS;
-        if (state.lo < oldest) {
-          ctx.log.warn({ from: new Date(state.lo).toISOString(), readFrom: new Date(oldest).toISOString(), gapMs: oldest - state.lo }, "the audit log keeps 30 days: events before readFrom cannot be read");
-          state = { lo: oldest, skip: state.skip.filter((s) => s.t >= oldest), recent: [] };
-        }
         const hi = at - settleMs;
         // Nothing has settled since lo yet (a start_at less than the settle delay ago, or in the future).
         if (hi <= state.lo) return { events: [], cursor: writeCursor(state, request.maxCursorBytes, ctx.log), hasMore: false };
@@ -131,6 +138,25 @@ export function createAuditLogFeed(options: AuditLogFeedOptions): EventFeed {
       return { events, cursor: writeCursor(state, request.maxCursorBytes, ctx.log), hasMore };
     },
   };
+}
+
+/**
+ * CLOCK_SKEW_MS is how far ahead of this replica's clock a window another replica opened may end:
+ * replicas' clocks differ by a little, never by minutes.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * checkWindow holds an open window of a cursor to what the feed itself opens, whenever the cursor
+ * is used: it ends at least the settle delay before now, spans at most the retention, and its
+ * overlap is at most the configured one. A cursor the connector sealed never breaks these (unless
+ * replicas' clocks or settings differ); the check keeps the feed's bounds even so.
+ */
+function checkWindow(open: NonNullable<FeedState["open"]>, lo: number, bounds: { at: number; settleMs: number; overlapMs: number }): void {
+  const refuse = (why: string) => invalidArgument(`cursor asks for a window ${why}; start again without a cursor (from start_at)`);
+  if (open.hi > bounds.at - bounds.settleMs + CLOCK_SKEW_MS) throw refuse(`that ends less than the settle delay (${bounds.settleMs / 1000}s) before now`);
+  if (open.hi - lo > RETENTION_MS) throw refuse("longer than the audit log's 30 days");
+  if (open.next < open.hi - bounds.overlapMs) throw refuse(`with an overlap longer than ${bounds.overlapMs / 1000}s`);
 }
 
 /** floorMs is a timestamp in whole milliseconds, rounded down (so that lo <= t < hi agrees with the API's window). */
@@ -212,7 +238,10 @@ function packSeen(seen: readonly Seen[], lo: number): string {
   return bytes.toString("base64url");
 }
 
-/** readCursor decodes a cursor encode made (the builder has checked it is ours and intact). */
+/**
+ * readCursor decodes a cursor encode made (the builder has checked its seal), its shape checked
+ * again all the same; checkWindow checks its times against the clock.
+ */
 function readCursor(cursor: Cursor): FeedState {
   const malformed = () => invalidArgument("cursor is malformed; start again without a cursor (from start_at)");
   if (typeof cursor !== "object" || cursor === null || Array.isArray(cursor)) throw malformed();

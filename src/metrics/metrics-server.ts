@@ -13,9 +13,10 @@ export interface RunningMetricsServer {
 /**
  * startMetricsServer serves the registry in Prometheus' text format at GET /metrics (plain HTTP,
  * as Prometheus scrapes by default); everything else is 404. It rejects with the listen error
- * (EADDRINUSE, …) when the address cannot be bound.
+ * (EADDRINUSE, …) when the address cannot be bound. Beyond maxConnections open connections, new
+ * ones are closed on arrival.
  */
-export async function startMetricsServer(options: { registry: Registry; host: string; port: number }): Promise<RunningMetricsServer> {
+export async function startMetricsServer(options: { registry: Registry; host: string; port: number; maxConnections?: number }): Promise<RunningMetricsServer> {
   const { registry } = options;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -29,6 +30,9 @@ export async function startMetricsServer(options: { registry: Registry; host: st
     );
   });
   server.keepAliveTimeout = 65_000; // longer than Prometheus' scrape interval: one connection is reused
+  // Node closes a connection that sends no complete request head within headersTimeout (60 s); the
+  // cap bounds how many a peer can hold open meanwhile (--max-connections, as on the gRPC ports).
+  if (options.maxConnections) server.maxConnections = options.maxConnections;
   // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
   server.listen(options.port, options.host);
   await once(server, "listening");

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { SyncedObjectKind, SyncObserver } from "../connector/sync-observer.js";
+import type { ConnectionObserver } from "../server/connection-guard.js";
 import type { CallObserver } from "../server/metrics-interceptor.js";
 import type { TemporalObserver } from "../temporal/observer.js";
 
@@ -11,11 +12,11 @@ export interface MetricsOptions {
 
 /**
  * Metrics is the connector's Prometheus registry and the observers that fill it: the gRPC edge
- * (calls), the Temporal client (requests, retries, waits), the protocol core (syncs) and service
- * mode (tasks, heartbeats, uploads, tokens; the methods of src/service/observer.ts's
+ * (calls, connections), the Temporal client (requests, retries, waits), the protocol core (syncs)
+ * and service mode (tasks, heartbeats, uploads, tokens; the methods of src/service/observer.ts's
  * ServiceObserver, which the CLI hands it: this room does not import service).
  */
-export interface Metrics extends CallObserver, TemporalObserver, SyncObserver {
+export interface Metrics extends CallObserver, ConnectionObserver, TemporalObserver, SyncObserver {
   readonly registry: Registry;
   /** apiKeyChanged counts a new API key becoming current, by what noticed it. */
   apiKeyChanged(trigger: "file-changed" | "unauthenticated"): void;
@@ -60,6 +61,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "Time from a gRPC call's start to its end, by method.",
     labelNames: ["grpc_type", "grpc_service", "grpc_method"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const connectionsOpen = new Gauge({
+    name: `${PREFIX}connections_open`,
+    help: "Connections open, by listener (grpc: --listen, health: --health-listen).",
+    labelNames: ["listener"] as const,
+    registers,
+  });
+  const connectionsRefused = new Counter({
+    name: `${PREFIX}connections_refused_total`,
+    help: "Connections closed on arrival because --max-connections were open, by listener.",
+    labelNames: ["listener"] as const,
     registers,
   });
   const requests = new Counter({
@@ -179,6 +192,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     callEnded({ service, method, type, code, seconds }) {
       grpcHandled.inc({ grpc_type: type, grpc_service: service, grpc_method: method, grpc_code: code });
       grpcSeconds.observe({ grpc_type: type, grpc_service: service, grpc_method: method }, seconds);
+    },
+    connectionOpened(listener) {
+      connectionsOpen.inc({ listener });
+    },
+    connectionClosed(listener) {
+      connectionsOpen.dec({ listener });
+    },
+    connectionRefused(listener) {
+      connectionsRefused.inc({ listener });
     },
     requestEnded(route, status, seconds) {
       requests.inc({ route, status: String(status) });

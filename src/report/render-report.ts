@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Status_ResourceStatus, type Resource } from "../connector/c1.js";
 import { ACCOUNT_ROLE, API_KEY, CUSTOM_ROLE, GROUP, NAMESPACE, PROJECT, SECURITY_INSIGHT, SERVICE_ACCOUNT, USER } from "../resources/resource-types.js";
 import { buildAccessModel, compareText, key, SEVERITY_RANK, type AccessModel, type KeyInfo, type Ref, type ReportInput, type Via } from "./access-model.js";
@@ -42,6 +43,7 @@ export function renderReport(input: ReportInput, options: RenderOptions): string
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <style>${REPORT_STYLE}</style>
@@ -60,6 +62,24 @@ ${sections.map((s) => s.html).join("\n")}
 </body>
 </html>
 `;
+}
+
+/**
+ * REPORT_CSP is the page's Content-Security-Policy: nothing may load or run but the page's own
+ * style and script, named by their hashes. Were some account text ever to escape esc(), the
+ * browser would still refuse to run it (and report the violation). A meta policy cannot set
+ * frame-ancestors or a report URI; the page is a file, opened by people, not served.
+ */
+export const REPORT_CSP = [
+  "default-src 'none'",
+  `style-src '${sha256(REPORT_STYLE)}'`,
+  `script-src '${sha256(REPORT_SCRIPT)}'`,
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+
+function sha256(text: string): string {
+  return `sha256-${createHash("sha256").update(text).digest("base64")}`;
 }
 
 /** Section is one titled part of the page. */
@@ -457,12 +477,15 @@ function accountIdOf(model: AccessModel): string {
   return "";
 }
 
+// A .c1z can hold any time (an expiry of 1e15 seconds): one a Date cannot hold shows as invalid.
+const INVALID_DATE = "invalid date";
+
 function day(date: Date): string {
-  return date.toISOString().slice(0, 10);
+  return Number.isNaN(date.getTime()) ? INVALID_DATE : date.toISOString().slice(0, 10);
 }
 
 function when(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return Number.isNaN(date.getTime()) ? INVALID_DATE : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

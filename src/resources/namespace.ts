@@ -240,8 +240,9 @@ function row(principalType: PrincipalTypeId, principalId: string, inherited: boo
 function assignmentCursor(cursor: Cursor | undefined): AssignmentCursor {
   if (cursor === undefined) return { phase: 0, token: "" };
   const c = cursor as Partial<AssignmentCursor>;
-  if (typeof c !== "object" || c === null || typeof c.phase !== "number" || !(c.phase >= 0 && c.phase < PHASES.length) || typeof c.token !== "string") {
+  const phase = typeof c === "object" && c !== null ? c.phase : undefined;
+  if (phase === undefined || !Number.isInteger(phase) || !(phase >= 0 && phase < PHASES.length) || typeof c.token !== "string") {
     throw invalidArgument("page_token does not belong to this list; start again without a page_token");
   }
-  return { phase: c.phase, token: c.token };
+  return { phase, token: c.token };
 }

@@ -2,6 +2,8 @@ import { once } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, type ConnectionLimits, type ConnectionObserver } from "./connection-guard.js";
 import { registerHealth, type HealthState } from "./health.js";
 import { CONNECTOR_SERVICES } from "./routes.js";
 
@@ -11,6 +13,11 @@ export interface HealthServerOptions {
   health: HealthState;
   host: string;
   port: number;
+  log: Logger;
+  /** Timeouts and the connection cap (DEFAULT_CONNECTION_LIMITS for what is left out). */
+  limits?: Partial<ConnectionLimits>;
+  /** Told about connections opened, closed and refused (metrics). */
+  connectionObserver?: ConnectionObserver;
 }
 
 /** RunningHealthServer is a listening health-only server. */
@@ -24,7 +31,8 @@ export interface RunningHealthServer {
  * startHealthServer serves grpc.health.v1.Health alone, in plain text, reporting the connector
  * server's status. It exists for Kubernetes' native gRPC probes, which connect to the pod's IP
  * address and cannot speak TLS: the connector itself stays on loopback (or behind mutual TLS)
- * while the kubelet probes this port, which tells nothing but SERVING or NOT_SERVING.
+ * while the kubelet probes this port, which tells nothing but SERVING or NOT_SERVING. It is
+ * reachable from the pod network, so it has the gRPC server's connection limits too.
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
   const adapter = connectNodeAdapter({
@@ -35,6 +43,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
     readMaxBytes: 64 * 1024,
   });
   const server = http2.createServer({ settings: { maxConcurrentStreams: 16 } }, adapter);
+  guardConnections(server, { listener: "health", limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.limits }, log: options.log, observer: options.connectionObserver });
   const sessions = new Set<http2.Http2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -100,6 +100,8 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
       yield { validHost: req.host, originalRequest: req, messageResponse: answer(req) };
     }
   }
-  router.service(ServerReflectionV1, { serverReflectionInfo });
-  router.service(ServerReflectionV1alpha, { serverReflectionInfo });
+  for (const service of REFLECTION_SERVICES) router.service(service, { serverReflectionInfo });
 }
+
+/** REFLECTION_SERVICES are the reflection services registerReflection serves (v1 and v1alpha). */
+export const REFLECTION_SERVICES = [ServerReflectionV1, ServerReflectionV1alpha] as const;

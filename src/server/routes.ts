@@ -30,7 +30,7 @@ import { validateMessage } from "../connector/validate.js";
 import { RateLimitDescription_Status as LimiterStatus, RateLimiterService } from "../gen/c1/ratelimit/v1/ratelimit_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { registerHealth, type HealthState } from "./health.js";
-import { registerReflection } from "./reflection.js";
+import { REFLECTION_SERVICES, registerReflection } from "./reflection.js";
 
 /** CONNECTOR_SERVICES are the services the Go SDK's connector server registers, plus the rate limiter. */
 export const CONNECTOR_SERVICES: readonly DescService[] = [
@@ -51,6 +51,16 @@ export const CONNECTOR_SERVICES: readonly DescService[] = [
   TicketsService,
   RateLimiterService,
 ];
+
+/**
+ * REQUEST_STREAMING_PATHS are the paths of the served methods whose request is a stream (only
+ * reflection's): their requests arrive message by message, never all at once.
+ */
+export const REQUEST_STREAMING_PATHS: ReadonlySet<string> = new Set(
+  [...CONNECTOR_SERVICES, Health, ...REFLECTION_SERVICES].flatMap((service) =>
+    service.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => `/${service.typeName}/${m.name}`),
+  ),
+);
 
 /** RoutesOptions configures createRoutes. */
 export interface RoutesOptions {

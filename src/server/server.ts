@@ -4,10 +4,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Connector } from "../connector/connector.js";
+import { certificateContext, certificateInterceptor, checkClientCertificate } from "./client-certificate.js";
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, tlsHandshakeTimeout, type ConnectionLimits, type ConnectionObserver } from "./connection-guard.js";
 import { createHealthState, type HealthState } from "./health.js";
 import { metricsInterceptor, type CallObserver } from "./metrics-interceptor.js";
 import { PROTOCOL_REGISTRY } from "../connector/protocol-registry.js";
-import { callInterceptor, createRoutes, isUnreadableRequest } from "./routes.js";
+import { callInterceptor, createRoutes, isUnreadableRequest, REQUEST_STREAMING_PATHS } from "./routes.js";
 
 /** MAX_MESSAGE_BYTES is gRPC-Go's default limit, which the baton SDK never raises. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -18,6 +20,12 @@ export interface TlsOptions {
   key: string | Buffer;
   /** When set, clients must present a certificate signed by this CA. */
   clientCa?: string | Buffer;
+  /**
+   * When not empty (mutual TLS only), a client certificate must also name one of these in its
+   * subject alternative names: a DNS name (compared without case) or a URI (exactly, e.g. a
+   * SPIFFE id). Calls on a connection whose certificate does not are answered UNAUTHENTICATED.
+   */
+  clientSans?: readonly string[];
 }
 
 /** ServerOptions configures startServer. */
@@ -33,6 +41,10 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** Told how every call ended (metrics). */
   callObserver?: CallObserver;
+  /** Timeouts and the connection cap (DEFAULT_CONNECTION_LIMITS for what is left out). */
+  limits?: Partial<ConnectionLimits>;
+  /** Told about connections opened, closed and refused (metrics). */
+  connectionObserver?: ConnectionObserver;
 }
 
 /** RunningServer is a listening connector server. */
@@ -50,7 +62,8 @@ export interface RunningServer {
 /**
  * startServer serves the connector over HTTP/2, gRPC only (the baton protocol; the Connect and
  * gRPC-web protocols would be surface nobody uses): plain h2c by default, TLS with tls, mutual
- * TLS with tls.clientCa. It is the only code that knows HTTP/2.
+ * TLS with tls.clientCa (limited to named certificates with tls.clientSans), within the
+ * connection limits (connection-guard.ts). It is the only code that knows HTTP/2.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
@@ -59,12 +72,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // connect-node links every in-flight call to this signal (and unlinks it when the call ends),
   // so dozens of listeners at once are normal, not the leak Node's default warning assumes.
   setMaxListeners(0, shutdown.signal);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const clientSans = options.tls?.clientCa ? (options.tls.clientSans ?? []) : [];
+  // Connections whose client certificate names none of clientSans, and why; the interceptor reads it.
+  const refusedSessions = new WeakMap<http2.Http2Session, string>();
+  const certificateOf = (req: http2.Http2ServerRequest) => certificateContext(req.stream.session && refusedSessions.get(req.stream.session));
   const adapter = connectNodeAdapter({
     routes: createRoutes({ connector: options.connector, health, log }),
     grpc: true,
     connect: false,
     grpcWeb: false,
-    interceptors: options.callObserver ? [metricsInterceptor(options.callObserver), callInterceptor(options.connector, log)] : [callInterceptor(options.connector, log)],
+    interceptors: [
+      ...(options.callObserver ? [metricsInterceptor(options.callObserver)] : []),
+      ...(clientSans.length > 0 ? [certificateInterceptor()] : []),
+      callInterceptor(options.connector, log),
+    ],
+    contextValues: clientSans.length > 0 ? (req) => certificateOf(req as http2.Http2ServerRequest) : undefined,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
@@ -86,10 +109,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           minVersion: "TLSv1.2",
           allowHTTP1: false,
           settings,
+          ...tlsHandshakeTimeout(limits),
         },
         handler,
       )
     : http2.createServer({ settings }, handler);
+  guardConnections(server, { listener: "grpc", limits, log, observer: options.connectionObserver, requestStreamingPaths: REQUEST_STREAMING_PATHS });
 
   const sessions = new Set<http2.Http2Session>();
   server.on("session", (session) => {
@@ -98,6 +123,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     session.on("error", (err) => log.debug({ err }, "http/2 session error"));
     // A TLS handshake that completes after close() began must not open a door for new calls.
     if (health.stopping) session.close();
+    if (clientSans.length > 0) {
+      const refusal = checkClientCertificate(session, clientSans);
+      if (refusal) {
+        refusedSessions.set(session, refusal.reason);
+        log.warn({ subject: refusal.subject, sans: refusal.sans }, "client certificate refused: it names none of --tls-client-san");
+      }
+    }
   });
   // Every TCP connection, including those that never become a session (a TLS handshake that
   // never ends): server.close() waits for all of them, so the drain timeout must end them too.
@@ -106,7 +138,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  server.on("tlsClientError", (err) => log.warn({ error: err.message }, "TLS handshake refused"));
+  server.on("tlsClientError", (err: NodeJS.ErrnoException) => {
+    // A peer that never completes its handshake is closed by --handshake-timeout: common, and cheap
+    // to cause by the thousand, so not worth a warning each.
+    if (err.code === "ERR_TLS_HANDSHAKE_TIMEOUT") log.debug({ listener: "grpc" }, "connection closed: no TLS handshake in time");
+    else log.warn({ error: err.message }, "TLS handshake refused");
+  });
 
   // once() rejects with the error (EADDRINUSE…) if the server fails to listen.
   server.listen(options.port, options.host);

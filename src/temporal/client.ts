@@ -182,7 +182,7 @@ export interface TemporalClient {
 
 /** createTemporalClient builds a TemporalClient on a transport. */
 export function createTemporalClient(transport: Transport): TemporalClient {
-  const seg = encodeURIComponent;
+  const seg = pathSegment;
 
   // Every helper takes the API method's name first: it names the request in logs and metrics.
   async function get<S extends DescMessage>(route: string, schema: S, path: string, query: Record<string, string | number | undefined>, opts?: CallOptions) {
@@ -444,3 +444,18 @@ function required<T>(value: T | undefined, path: string): T {
 function invalidResponse(path: string, why: string): TemporalApiError {
   return new TemporalApiError({ kind: "invalid-response", status: 200, message: `temporal cloud: ${path}: unexpected response: ${why}` });
 }
+
+/**
+ * pathSegment escapes a value for one segment of a request path. It refuses "", "." and "..":
+ * escaping leaves dots alone, and the URL parser reads those segments as "this folder" and "the
+ * parent folder", so `/cloud/users/..` would request `/cloud/`, another route (an empty segment
+ * is another route too). Request validation refuses such ids first; this is the client's own
+ * guard, so no caller can reach another route by mistake.
+ */
+export function pathSegment(value: string): string {
+  if (value === "" || value === "." || value === "..") {
+    throw new TemporalApiError({ kind: "invalid-argument", message: `refusing to build a request path with the segment "${value}": it is not an id` });
+  }
+  return encodeURIComponent(value);
+}
+

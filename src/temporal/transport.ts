@@ -108,7 +108,10 @@ export function createTransport(options: TransportOptions): Transport {
   if (origin.protocol === "http:" && !options.allowInsecure) {
     throw new RangeError("refusing a plain-text http:// base URL without --allow-insecure");
   }
-  const basePath = origin.pathname.replace(/\/+$/, "");
+  // Trailing slashes trimmed in one pass (the pattern /\/+$/ takes quadratic time over a run of them).
+  let end = origin.pathname.length;
+  while (end > 0 && origin.pathname[end - 1] === "/") end--;
+  const basePath = origin.pathname.slice(0, end);
   const pool = new Pool(origin.origin, {
     connections: options.connections ?? 32,
     keepAliveTimeout: 30_000,

@@ -64,6 +64,16 @@ describe("configuration parsing", () => {
     expect(parsed).toMatchObject({ ok: true, command: "serve", values: { listen: "127.0.0.1:50051", "base-url": "https://saas-api.tmprl.cloud", "default-account-role": "read", provisioning: false, "rate-limit": 80 } });
   });
 
+  it("collects a repeated list flag, or its comma-separated variable, which the flag replaces", () => {
+    expect(parseArgs(["serve", "--tls-client-san", "a.example", "--tls-client-san=spiffe://c/agent"], {})).toMatchObject({ ok: true, values: { "tls-client-san": ["a.example", "spiffe://c/agent"] } });
+    expect(parseArgs(["serve"], { BATON_TLS_CLIENT_SAN: "a.example, b.example" })).toMatchObject({ ok: true, values: { "tls-client-san": ["a.example", "b.example"] } });
+    expect(parseArgs(["serve", "--tls-client-san", "c.example"], { BATON_TLS_CLIENT_SAN: "a.example" })).toMatchObject({ ok: true, values: { "tls-client-san": ["c.example"] } });
+  });
+
+  it("defaults the served ports' limits: 10s handshake, 5m idle, 1,024 connections, 30s to read a request", () => {
+    expect(parseArgs(["serve"], {})).toMatchObject({ ok: true, values: { "handshake-timeout": 10_000, "idle-timeout": 300_000, "max-connections": 1024, "request-read-timeout": 30_000, "listen-insecure": false } });
+  });
+
   it("accepts -p and durations", () => {
     expect(parseArgs(["serve", "-p", "--operation-timeout", "90s"], {})).toMatchObject({ ok: true, values: { provisioning: true, "operation-timeout": 90_000 } });
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectorService } from "../../src/connector/c1.js";
+import { createLogger } from "../../src/logger.js";
 import { startHealthServer, type RunningHealthServer } from "../../src/server/health-server.js";
 import { createTlsMaterial } from "../helpers/certs.js";
 import { startCli } from "../helpers/cli-process.js";
@@ -33,7 +34,7 @@ describe("the health command", () => {
   const stackOf = async (options: Parameters<typeof startStack>[0] = {}): Promise<{ stack: Stack; healthPort: RunningHealthServer }> => {
     const stack = await startStack(options);
     cleanups.push(() => stack.close());
-    const healthPort = await startHealthServer({ health: stack.server.health, host: "127.0.0.1", port: 0 });
+    const healthPort = await startHealthServer({ health: stack.server.health, host: "127.0.0.1", port: 0, log: createLogger({ level: "error", format: "json" }) });
     cleanups.push(() => healthPort.close());
     return { stack, healthPort };
   };

@@ -54,6 +54,23 @@ describe("serve: bad --api-key-file and --metrics-listen", () => {
     expect(blank).toEqual({ code: 1, stderr: [`temporalcloud-connector: --api-key-file: ${empty} is empty`] });
   });
 
+  it("refuses plain text on an address that is not loopback unless --listen-insecure, and then warns", async () => {
+    const key = file("key-plain", DEMO_API_KEY);
+    expect(await fails(simulator, "--api-key-file", key, "--listen", "0.0.0.0:0", "--provisioning")).toEqual({
+      code: 1,
+      stderr: ["temporalcloud-connector: refusing to serve plain text on --listen 0.0.0.0:0, which is not a loopback address: add --tls-cert and --tls-key (and --tls-client-ca), or --listen-insecure"],
+    });
+    expect(await fails(simulator, "--api-key-file", key, "--tls-client-san", "agent")).toEqual({ code: 1, stderr: ["temporalcloud-connector: --tls-client-san needs --tls-client-ca (mutual TLS)"] });
+    const cli = startCli(["serve", "--base-url", simulator.url, "--allow-insecure", "--api-key-file", key, "--listen", "0.0.0.0:0"], { BATON_LISTEN_INSECURE: "true" });
+    try {
+      const warning = await cli.waitForLog("serving plain-text gRPC on a network address (--listen-insecure): anyone who can connect reads the access graph, and provisions when --provisioning is on");
+      expect(warning.level).toBe(40);
+      expect(warning.address).toMatch(/^0\.0\.0\.0:\d+$/);
+    } finally {
+      await cli.stop();
+    }
+  });
+
   it("refuses a metrics address in use with one line naming the flag", async () => {
     const key = file("key-ok", DEMO_API_KEY);
     expect(await fails(simulator, "--api-key-file", key, "--metrics-listen", `127.0.0.1:${busyPort}`)).toEqual({

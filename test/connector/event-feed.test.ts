@@ -6,6 +6,9 @@ import { EventType, ListEventsRequestSchema, type ListEventsRequest } from "../.
 import { Code, ConnectorError } from "../../src/connector/errors.js";
 import { createEventFeeds, sealCursor, type EventFeed, type EventPageRequest } from "../../src/connector/event-feed.js";
 import { encodePageToken } from "../../src/connector/page-token.js";
+import { createTokenSealer, SEAL_CHARS } from "../../src/connector/token-seal.js";
+
+const sealer = createTokenSealer({ secret: () => "api-key" });
 
 const ctx = { signal: new AbortController().signal, log: pino({ level: "silent" }) };
 
@@ -38,33 +41,33 @@ async function failure(call: Promise<unknown>): Promise<ConnectorError> {
 describe("event feeds in the builder", () => {
   it("lists the feeds with their event types", () => {
     const { feed: f } = feed();
-    expect(createEventFeeds([f]).listEventFeeds()).toEqual({ list: [{ id: "demo_feed", supportedEventTypes: [EventType.RESOURCE_CHANGE, EventType.USAGE] }] });
-    expect(createEventFeeds([]).listEventFeeds()).toEqual({ list: [] });
+    expect(createEventFeeds([f], sealer).listEventFeeds()).toEqual({ list: [{ id: "demo_feed", supportedEventTypes: [EventType.RESOURCE_CHANGE, EventType.USAGE] }] });
+    expect(createEventFeeds([], sealer).listEventFeeds()).toEqual({ list: [] });
   });
 
   it("answers NOT_FOUND for the legacy feed an empty id means, and for unknown ids", async () => {
-    const feeds = createEventFeeds([feed().feed]);
+    const feeds = createEventFeeds([feed().feed], sealer);
     const empty = await failure(feeds.listEvents(request(), ctx));
     expect([empty.code, empty.message]).toEqual([Code.NotFound, 'event feed "baton_feed_event" not found: this connector has "demo_feed"']);
     expect((await failure(feeds.listEvents(request({ eventFeedId: "other" }), ctx))).code).toBe(Code.NotFound);
-    const none = await failure(createEventFeeds([]).listEvents(request({ eventFeedId: "demo_feed" }), ctx));
+    const none = await failure(createEventFeeds([], sealer).listEvents(request({ eventFeedId: "demo_feed" }), ctx));
     expect(none.message).toBe('event feed "demo_feed" not found: this connector has no event feeds');
   });
 
   it("passes start_at, the page size (100 by default) and the cursor budget, and seals the feed's cursor", async () => {
     const { feed: f, calls } = feed();
-    const feeds = createEventFeeds([f]);
+    const feeds = createEventFeeds([f], sealer);
     const first = await feeds.listEvents(request({ eventFeedId: "demo_feed", startAt: timestampFromMs(Date.UTC(2025, 5, 1)) }), ctx);
-    expect(calls[0]).toEqual({ startAt: new Date(Date.UTC(2025, 5, 1)), cursor: undefined, pageSize: 100, maxCursorBytes: 3031 });
-    expect(first.cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$/);
+    expect(calls[0]).toEqual({ startAt: new Date(Date.UTC(2025, 5, 1)), cursor: undefined, pageSize: 100, maxCursorBytes: 3026 });
+    expect(first.cursor).toMatch(new RegExp(`^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{${SEAL_CHARS}}$`));
     await feeds.listEvents(request({ eventFeedId: "demo_feed", cursor: first.cursor as string, pageSize: 1000 }), ctx);
     expect(calls[1]).toMatchObject({ cursor: { n: 1 }, pageSize: 1000, startAt: undefined });
   });
 
   it("refuses page sizes over 1,000, invalid start_at, and malformed, tampered, foreign or old cursors with INVALID_ARGUMENT", async () => {
     const { feed: f, calls } = feed();
-    const feeds = createEventFeeds([f]);
-    const sealed = sealCursor("demo_feed", { n: 1 });
+    const feeds = createEventFeeds([f], sealer);
+    const sealed = sealCursor(sealer, "demo_feed", { n: 1 });
     const [payload, sum] = sealed.split(".") as [string, string];
     const tampered = `${Buffer.from(Buffer.from(payload, "base64url").toString().replace('"n":1', '"n":2')).toString("base64url")}.${sum}`;
     const bad: [Partial<ListEventsRequest>, string][] = [
@@ -73,8 +76,8 @@ describe("event feeds in the builder", () => {
       [{ cursor: "not a cursor" }, "cursor is malformed or was not issued by this connector"],
       [{ cursor: sealed.slice(0, -1) }, "cursor is malformed or was not issued by this connector"],
       [{ cursor: tampered }, "cursor is malformed or was not issued by this connector"],
-      [{ cursor: encodePageToken({ op: "resources", resourceType: "user" }, null) }, "cursor is malformed or was not issued by this connector"],
-      [{ cursor: sealCursor("other_feed", { n: 1 }) }, 'cursor was issued for another event feed ("other_feed")'],
+      [{ cursor: encodePageToken(sealer, { op: "resources", resourceType: "user" }, null) }, "cursor is malformed or was not issued by this connector"],
+      [{ cursor: sealCursor(sealer, "other_feed", { n: 1 }) }, 'cursor was issued for another event feed ("other_feed")'],
     ];
     for (const [init, message] of bad) {
       const err = await failure(feeds.listEvents(request({ eventFeedId: "demo_feed", ...init } as never), ctx));
@@ -84,24 +87,27 @@ describe("event feeds in the builder", () => {
   });
 
   it("refuses a cursor of another version, and fails a feed that breaks its cursor budget", async () => {
-    const payload = Buffer.from(JSON.stringify({ v: 0, f: "demo_feed", c: {} })).toString("base64url");
-    // A checksum made the way the connector makes it, for a version it no longer reads.
+    const payload = Buffer.from(JSON.stringify({ v: 1, f: "demo_feed", c: {} })).toString("base64url");
+    // Sealed the way the connector seals, for a version it no longer reads.
+    const err = await failure(createEventFeeds([feed().feed], sealer).listEvents(request({ eventFeedId: "demo_feed", cursor: `${payload}.${sealer.seal("event-cursor", payload)}` }), ctx));
+    expect(err.message).toContain("cursor is from an incompatible connector version");
+    // A version-1 cursor: checksummed, as anyone could make one, so never opened.
     const { createHash } = await import("node:crypto");
     const sum = createHash("sha256").update("temporalcloud-connector/event-cursor\n").update(payload).digest("base64url").slice(0, 16);
-    const err = await failure(createEventFeeds([feed().feed]).listEvents(request({ eventFeedId: "demo_feed", cursor: `${payload}.${sum}` }), ctx));
-    expect(err.message).toContain("cursor is from an incompatible connector version");
+    const forged = await failure(createEventFeeds([feed().feed], sealer).listEvents(request({ eventFeedId: "demo_feed", cursor: `${payload}.${sum}` }), ctx));
+    expect(forged.message).toContain("cursor is malformed or was not issued by this connector");
     const greedy = feed("demo_feed", (req) => ({ pad: "x".repeat(req.maxCursorBytes) })).feed;
-    expect((await failure(createEventFeeds([greedy]).listEvents(request({ eventFeedId: "demo_feed" }), ctx))).code).toBe(Code.Internal);
+    expect((await failure(createEventFeeds([greedy], sealer).listEvents(request({ eventFeedId: "demo_feed" }), ctx))).code).toBe(Code.Internal);
     const fits = feed("demo_feed", (req) => ({ pad: "x".repeat(req.maxCursorBytes - '{"pad":""}'.length) })).feed;
-    const res = await createEventFeeds([fits]).listEvents(request({ eventFeedId: "demo_feed" }), ctx);
+    const res = await createEventFeeds([fits], sealer).listEvents(request({ eventFeedId: "demo_feed" }), ctx);
     expect((res.cursor as string).length).toBeLessThanOrEqual(4096);
     expect((res.cursor as string).length).toBeGreaterThan(4090);
   });
 
   it("refuses feeds with bad metadata when the connector is built", () => {
-    expect(() => createEventFeeds([feed("").feed])).toThrow(RangeError);
-    expect(() => createEventFeeds([feed().feed, feed().feed])).toThrow('two event feeds are called "demo_feed"');
+    expect(() => createEventFeeds([feed("").feed], sealer)).toThrow(RangeError);
+    expect(() => createEventFeeds([feed().feed, feed().feed], sealer)).toThrow('two event feeds are called "demo_feed"');
     const dup = { ...feed().feed, eventTypes: [EventType.USAGE, EventType.USAGE] };
-    expect(() => createEventFeeds([dup])).toThrow("distinct, defined event types");
+    expect(() => createEventFeeds([dup], sealer)).toThrow("distinct, defined event types");
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { EncodedMessage } from "../../src/codec/codecs.js";
 import { ResourceSchema, ResourcesServiceListResourcesRequestSchema, ResourcesServiceListResourcesResponseSchema, ResourceTypeSchema, type Resource } from "../../src/connector/c1.js";
 import { createConnector } from "../../src/connector/connector.js";
+import { createTokenSealer } from "../../src/connector/token-seal.js";
 import { createReadAhead } from "../../src/connector/read-ahead.js";
 import type { CallContext, ResourceSyncer } from "../../src/connector/resource-syncer.js";
 
@@ -112,7 +113,7 @@ describe("the connector's read-ahead", () => {
     };
   }
   const connectorOf = (syncer: ResourceSyncer) =>
-    createConnector({ resourceTypes: [syncer], metadata: { displayName: "test" }, provisioning: false, validate: async () => {} });
+    createConnector({ resourceTypes: [syncer], metadata: { displayName: "test" }, provisioning: false, validate: async () => {}, tokenSealer: createTokenSealer({ secret: () => "key" }) });
   // List responses come encoded: compare their bytes, read their token.
   const bytes = (response: EncodedMessage<DescMessage>) => response.bytes;
   const nextToken = (response: EncodedMessage<typeof ResourcesServiceListResourcesResponseSchema>) => fromBinary(response.schema, response.bytes).nextPageToken;

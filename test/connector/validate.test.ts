@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import {
   AccountInfoSchema,
@@ -9,7 +9,8 @@ import {
   ResourcesServiceListResourcesRequestSchema,
 } from "../../src/connector/c1.js";
 import { ConnectorError, Code } from "../../src/connector/errors.js";
-import { validateMessage } from "../../src/connector/validate.js";
+import { MAX_STRING_BYTES, validateMessage } from "../../src/connector/validate.js";
+import { recordPatternInputs } from "../helpers/pattern-inputs.js";
 
 function problem(schema: Parameters<typeof validateMessage>[0], message: Parameters<typeof validateMessage>[1]): string | undefined {
   try {
@@ -75,5 +76,43 @@ describe("request validation (the protocol's PGV rules)", () => {
     expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/", junk))).toMatch(/type_url "type.googleapis.com\/" names no type/);
     expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/acme.Unknown", junk))).toBeUndefined();
     expect(problem(GrantsServiceListGrantsRequestSchema, grants("type.googleapis.com/c1.connector.v2.GroupTrait", new Uint8Array()))).toBeUndefined();
+  });
+
+  it("bounds every string before a pattern runs on it: a 4 MiB email or login is refused by its length", () => {
+    // Dots after the "@" and an end that fails: a backtracking email pattern takes quadratic time on it.
+    const hostile = `a@${"a.".repeat(2 * 1024 * 1024)}@`;
+    const cases: [MessageInitShape<typeof AccountInfoSchema>, RegExp][] = [
+      [{ emails: [{ address: hostile }] }, /account_info\.emails\[0\]\.address must be at most 254 bytes long, got 4194307/],
+      [{ login: hostile }, new RegExp(`account_info\\.login must be at most ${MAX_STRING_BYTES} bytes long, got 4194307`)],
+      [{ loginAliases: ["ok", hostile] }, /account_info\.login_aliases\[1\] must be at most 65536 bytes long/],
+    ];
+    for (const [info, refusal] of cases) {
+      const req = create(CreateAccountRequestSchema, { accountInfo: create(AccountInfoSchema, info) });
+      const matched = recordPatternInputs();
+      let message: string | undefined;
+      try {
+        message = problem(CreateAccountRequestSchema, req);
+      } finally {
+        matched.restore();
+      }
+      expect(message).toMatch(refusal);
+      expect(matched.longest()).toBeLessThan(1024);
+    }
+    // Up to the bound, a string without rules of its own passes.
+    expect(problem(CreateAccountRequestSchema, create(CreateAccountRequestSchema, { accountInfo: { login: "x".repeat(MAX_STRING_BYTES) } }))).toBeUndefined();
+  });
+
+  it('refuses the resource ids "." and "..", which a URL path would read as folders', () => {
+    for (const resource of [".", ".."]) {
+      const req = list({ resourceTypeId: "user", parentResourceId: { resourceType: "group", resource } });
+      expect(problem(ResourcesServiceListResourcesRequestSchema, req)).toBe(`invalid ResourcesServiceListResourcesRequest: parent_resource_id.resource "${resource}" is not a resource id`);
+      const grant = create(GrantManagerServiceGrantRequestSchema, {
+        entitlement: { id: "namespace:ns.acme:read", resource: { id: { resourceType: "namespace", resource: "ns.acme" } } },
+        principal: { id: { resourceType: "user", resource } },
+      });
+      expect(problem(GrantManagerServiceGrantRequestSchema, grant)).toMatch(/principal\.id\.resource "\.{1,2}" is not a resource id/);
+    }
+    // Dots inside an id are ordinary characters (namespace ids are "<name>.<account>").
+    expect(problem(ResourcesServiceListResourcesRequestSchema, list({ resourceTypeId: "user", parentResourceId: { resourceType: "group", resource: "a..b" } }))).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { parseArgs, parseDuration, type Values } from "../../src/cli/config.js";
+import { plainTextRefusal } from "../../src/cli/service.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const KUBERNETES = join(ROOT, "deploy/kubernetes");
@@ -95,6 +96,11 @@ describe("Kubernetes manifests", () => {
         expect(connector.livenessProbe.periodSeconds * connector.livenessProbe.failureThreshold).toBeGreaterThan(pod.terminationGracePeriodSeconds);
       });
 
+      it("passes the start-up check on plain text: loopback, or TLS", () => {
+        expect(values["listen-insecure"]).toBe(false);
+        expect(() => plainTextRefusal(values, tls ? { cert: "", key: "" } : undefined)).not.toThrow();
+      });
+
       it("reads the API key from a whole mounted Secret, at the path --api-key-file names", () => {
         expect(values["api-key"]).toBeUndefined();
         const secret = variant === "service-mode" ? "temporalcloud-connector-credentials" : "temporalcloud-api-key";
@@ -149,6 +155,8 @@ describe("Kubernetes manifests", () => {
       } else {
         it("serves the cluster with mutual TLS from mounted Secrets, behind a Service and a NetworkPolicy", () => {
           expect(listen.host).toBe("0.0.0.0");
+          // With a shared issuer every workload's certificate is signed by the CA: only the agent's may call.
+          expect(values["tls-client-san"]).toEqual(["baton-agent"]);
           for (const flag of ["tls-cert", "tls-key", "tls-client-ca"]) {
             expect(fileIn(pod, connector, values[flag] as string)?.secret, flag).toBe("temporalcloud-connector-tls");
           }

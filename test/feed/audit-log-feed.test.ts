@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ListEventsRequestSchema } from "../../src/connector/c1.js";
 import { Code, ConnectorError } from "../../src/connector/errors.js";
 import { createEventFeeds, sealCursor } from "../../src/connector/event-feed.js";
+import { createTokenSealer } from "../../src/connector/token-seal.js";
 import { LogRecordSchema, PrincipalSchema, type LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { AUDIT_LOG_FEED_ID, createAuditLogFeed, DEFAULT_OVERLAP_MS, DEFAULT_SETTLE_MS } from "../../src/feed/audit-log-feed.js";
 import { createUserDirectory } from "../../src/resources/user-directory.js";
@@ -15,6 +16,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const SETTLE = DEFAULT_SETTLE_MS;
 const OVERLAP = DEFAULT_OVERLAP_MS;
+const SEALER = createTokenSealer({ secret: () => "api-key" });
 
 /**
  * fakeAuditLog stands in for GetAuditLogs in these unit tests: records with an emit time and a
@@ -72,7 +74,7 @@ function harness(options: { order?: "newest" | "oldest"; ignoreWindow?: boolean;
   const lines: { level: number; msg: string; [key: string]: unknown }[] = [];
   const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const ctx = { signal: new AbortController().signal, log: logger };
-  const newFeed = () => createEventFeeds([createAuditLogFeed({ client: log.client, users: createUserDirectory(), now: clock })]);
+  const newFeed = () => createEventFeeds([createAuditLogFeed({ client: log.client, users: createUserDirectory(), now: clock })], SEALER);
   let feeds = newFeed();
   const delivered: string[] = [];
   let maxCallsPerPage = 0;
@@ -251,6 +253,33 @@ describe("audit log feed", () => {
     expect(warning).toMatchObject({ level: 40, from: new Date(h.now() - 40 * 24 * HOUR).toISOString(), gapMs: 10 * 24 * HOUR + MINUTE });
   });
 
+  it("holds a sealed cursor to the windows the feed itself opens, whenever it is used", async () => {
+    const h = harness();
+    const DAY = 24 * HOUR;
+    const at = h.now();
+    const refusals: [object, string][] = [
+      // A window that ends inside the settle delay: records may still arrive there.
+      [{ lo: at - HOUR, hi: at - MINUTE, nx: at - 5 * MINUTE }, "cursor asks for a window that ends less than the settle delay (300s) before now"],
+      [{ lo: at - HOUR, hi: at + DAY, nx: at + DAY - OVERLAP }, "that ends less than the settle delay"],
+      // Longer than the 30 days kept (it still fits the cursor's 4-byte offsets).
+      [{ lo: at - 45 * DAY, hi: at - SETTLE, nx: at - SETTLE - OVERLAP }, "longer than the audit log's 30 days"],
+      // An overlap longer than the feed's: it would read again what it delivered.
+      [{ lo: at - 10 * DAY, hi: at - SETTLE, nx: at - 9 * DAY }, `with an overlap longer than ${OVERLAP / 1000}s`],
+    ];
+    for (const [cursor, message] of refusals) {
+      const err = await h.page(sealCursor(SEALER, AUDIT_LOG_FEED_ID, cursor as never)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect([(err as ConnectorError).code, (err as ConnectorError).message]).toEqual([Code.InvalidArgument, expect.stringContaining(message)]);
+    }
+    expect(h.log.client.calls).toBe(0);
+    // A window left open since before the retention is given up: the feed reads from the oldest records kept, not the window's page token.
+    h.log.add(at - 2 * HOUR);
+    const stale = { lo: at - 31 * DAY, hi: at - 20 * DAY, nx: at - 20 * DAY - OVERLAP, tk: "stale-upstream-token" };
+    const res = await h.page(sealCursor(SEALER, AUDIT_LOG_FEED_ID, stale as never), { pageSize: 1000 });
+    expect(res.events).toHaveLength(1);
+    expect(h.lines.some((l) => String(l.msg).startsWith("the audit log keeps 30 days"))).toBe(true);
+  });
+
   it("names a principal given only by email through the users it has seen, and learns them from records", async () => {
     const h = harness({ order: "oldest" });
     const keyUser = { type: "user", id: "", name: "Carol@acme.example", apiKeyId: "k-carol" };
@@ -285,7 +314,7 @@ describe("audit log feed", () => {
     const h = harness();
     for (const bad of [{ lo: "x" }, { lo: 1, hi: 5, nx: 9 }, { lo: 1, hi: 2 ** 32 + 1, nx: 1 }, { lo: 1, tk: "t" }, { lo: 1, s: "abc" }, [], "cursor"]) {
       try {
-        await h.page(sealCursor(AUDIT_LOG_FEED_ID, bad as never));
+        await h.page(sealCursor(SEALER, AUDIT_LOG_FEED_ID, bad as never));
         throw new Error("expected a refusal");
       } catch (err) {
         expect(err).toBeInstanceOf(ConnectorError);

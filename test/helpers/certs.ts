@@ -64,8 +64,11 @@ export async function createTlsMaterial(algorithm: KeyAlgorithm = "ed25519"): Pr
 /** CertificateAuthority is a CA that can sign leaf certificates. */
 export interface CertificateAuthority {
   cert: string;
-  /** issue signs a new leaf with a fresh key, valid for loopback IPs and both TLS roles. */
-  issue(commonName: string): Promise<CertifiedKey>;
+  /**
+   * issue signs a new leaf with a fresh key, valid for loopback IPs and both TLS roles; names
+   * adds DNS and URI subject alternative names.
+   */
+  issue(commonName: string, names?: { dns?: string[]; uri?: string[] }): Promise<CertifiedKey>;
 }
 
 /** createCertificateAuthority makes a self-signed CA with a fresh key of the given algorithm. */
@@ -90,7 +93,7 @@ export async function createCertificateAuthority(algorithm: KeyAlgorithm, common
   });
   return {
     cert: caCert.toString("pem"),
-    async issue(leafName) {
+    async issue(leafName, names = {}) {
       const keys = await generateKeys(algorithm);
       const leaf = await x509.X509CertificateGenerator.create({
         serialNumber: randomSerial(),
@@ -109,6 +112,8 @@ export async function createCertificateAuthority(algorithm: KeyAlgorithm, common
           new x509.SubjectAlternativeNameExtension([
             { type: "ip", value: "127.0.0.1" },
             { type: "ip", value: "::1" },
+            ...(names.dns ?? []).map((value) => ({ type: "dns" as const, value })),
+            ...(names.uri ?? []).map((value) => ({ type: "url" as const, value })),
           ]),
           await x509.AuthorityKeyIdentifierExtension.create(caCert),
         ],

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { create, createRegistry, ScalarType, fromBinary, toBinary, toJsonString, type DescMessage, type DescMethod, type MessageShape, type Registry } from "@bufbuild/protobuf";
 import { status as Code } from "@grpc/grpc-js";
@@ -18,6 +19,7 @@ import {
   type Resource,
 } from "../../src/connector/c1.js";
 import { encodePageToken, type Cursor, type PageScope } from "../../src/connector/page-token.js";
+import { createTokenSealer, SEAL_CHARS } from "../../src/connector/token-seal.js";
 import { Health } from "../../src/gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../../src/gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1alpha } from "../../src/gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -78,6 +80,8 @@ export interface HarvestedToken {
   token: string;
   /** The list it belongs to, as the connector scopes it. */
   scope: PageScope;
+  /** Handed out by another connector, with another API key: its seal never opens here. */
+  foreign?: boolean;
 }
 
 /** FuzzCorpus is real data from the account, for requests that reach deep into the connector. */
@@ -93,6 +97,8 @@ export interface FuzzCorpus {
   syncIds: readonly string[];
   /** Ids no provisioning request may touch: the connector's own identity and credential. */
   protectedIds: readonly string[];
+  /** The connector's API key: forged tokens sealed with it test the bounds checked when a token is used. */
+  sealSecret: string;
   registry: Registry;
 }
 
@@ -168,11 +174,12 @@ export interface CorpusData {
   resources: Resource[];
   entitlements: Entitlement[];
   grants: Grant[];
-  tokens: { path: string; request: Record<string, unknown>; token: string; scope: PageScope }[];
+  tokens: { path: string; request: Record<string, unknown>; token: string; scope: PageScope; foreign?: boolean }[];
   listless: string[];
   emails: string[];
   syncIds: string[];
   protectedIds: string[];
+  sealSecret: string;
 }
 
 /** corpusFromData rebuilds a FuzzCorpus (descriptors and all) from CorpusData. */
@@ -187,11 +194,12 @@ export function corpusFromData(data: CorpusData, methods: readonly FuzzMethod[])
     resources: data.resources,
     entitlements: data.entitlements,
     grants: data.grants,
-    tokens: data.tokens.map((t) => ({ method: byPath.get(t.path)!, request: t.request, token: t.token, scope: t.scope })),
+    tokens: data.tokens.map((t) => ({ method: byPath.get(t.path)!, request: t.request, token: t.token, scope: t.scope, foreign: t.foreign })),
     listless: new Set(data.listless),
     emails: data.emails,
     syncIds: data.syncIds,
     protectedIds: data.protectedIds,
+    sealSecret: data.sealSecret,
     registry,
   };
 }
@@ -491,6 +499,7 @@ export function createCaseFactory(methods: readonly FuzzMethod[], corpus: FuzzCo
   };
 
   /** tokenCase replays, tampers with, transplants or forges page tokens. */
+  const sealer = createTokenSealer({ secret: () => corpus.sealSecret });
   function tokenCase(prng: Prng): FuzzCase {
     const harvested = prng.pick(corpus.tokens);
     const target = method(harvested.method);
@@ -510,6 +519,10 @@ export function createCaseFactory(methods: readonly FuzzMethod[], corpus: FuzzCo
       const e = expectFor(mm, payload);
       return { method: mm, klass: "token", request: { path: mm.path, body: frame(payload) }, expect: e.kind === "handler" ? expect : e };
     };
+    if (harvested.foreign) {
+      // Another connector's token (another key, another account), on the list it came from: never opened.
+      return build(target, { ...harvested.request, pageToken: harvested.token }, refused("token sealed by another connector", harvested.request, harvested.method));
+    }
     if (r < 0.2) {
       // The genuine token on its own list: it must be accepted.
       return build(target, { ...harvested.request, pageToken: harvested.token }, { kind: "handler", why: "genuine token" });
@@ -530,8 +543,15 @@ export function createCaseFactory(methods: readonly FuzzMethod[], corpus: FuzzCo
       retarget(req, prng);
       return build(target, { ...req, pageToken: harvested.token }, scoped(harvested.method, req, harvested.scope, "token of another resource"));
     }
+    if (r < 0.85) {
+      // Forged as anyone could: the checksum tokens carried before they were sealed, around a cursor of any shape.
+      const payload = Buffer.from(JSON.stringify({ v: prng.pick([1, 2]), s: [harvested.scope.op, harvested.scope.resourceType, harvested.scope.resource ?? ""].join("\u0000"), c: { c: randomCursor(prng) } })).toString("base64url");
+      const sum = createHash("sha256").update("temporalcloud-connector/page-token\n").update(payload).digest("base64url").slice(0, prng.pick([16, SEAL_CHARS]));
+      return build(target, { ...harvested.request, pageToken: `${payload}.${sum}` }, refused("forged token with a checksum, not a seal", harvested.request, harvested.method));
+    }
     if (r < 0.98) {
-      // Forged: a correct checksum around a cursor of any shape, for the right list or not.
+      // Forged by someone who holds the key: sealed around a cursor of any shape, for the right
+      // list or not. Only the bounds checked when a token is used stand in its way.
       const cursor = randomCursor(prng);
       const scope: PageScope = prng.chance(0.6)
         ? harvested.scope
@@ -541,7 +561,7 @@ export function createCaseFactory(methods: readonly FuzzMethod[], corpus: FuzzCo
             resource: prng.chance(0.5) ? (prng.chance(0.1) ? long(prng.between(10_000, 600_000)) : fuzzString(prng, dict).slice(0, 100)) : undefined,
             op: prng.pick(["resources", "entitlements", "grants", "type-entitlements", "type-grants"]),
           };
-      const token = encodePageToken(scope, prng.chance(0.5) ? { c: cursor } : { c: cursor, s: prng.pick([1, 2, 999, 2 ** 53, -1, 0, 1.5]) });
+      const token = encodePageToken(sealer, scope, prng.chance(0.5) ? { c: cursor } : { c: cursor, s: prng.pick([1, 2, 999, 2 ** 53, -1, 0, 1.5]) });
       return build(target, { ...harvested.request, pageToken: token }, scoped(harvested.method, harvested.request, scope, "forged token"));
     }
     // Beyond the 1 MiB page-token limit.

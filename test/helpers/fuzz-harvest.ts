@@ -57,7 +57,7 @@ export async function harvestLargeAccount(users: number): Promise<ForeignHarvest
     await runSync({ api, store });
     await walk((pageToken) => api.call(ResourcesService.method.listResources, { resourceTypeId: "user", pageToken }));
     for (const ns of store.resources.filter((r) => r.id!.resourceType === "namespace")) await walk((pageToken) => api.call(GrantsService.method.listGrants, { resource: ns, pageToken }));
-    return { tokens, ids: store.resources.filter((_, i) => i % 50 === 0).map((r) => r.id!.resource) };
+    return { tokens: tokens.map((t) => ({ ...t, foreign: true })), ids: store.resources.filter((_, i) => i % 50 === 0).map((r) => r.id!.resource) };
   } finally {
     await large.close();
   }
@@ -126,5 +126,6 @@ export async function harvest(stack: Stack, foreign: ForeignHarvest): Promise<Co
     emails,
     syncIds,
     protectedIds,
+    sealSecret: stack.apiKey,
   };
 }

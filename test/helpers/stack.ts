@@ -21,6 +21,8 @@ export interface Stack {
   server: RunningServer;
   client: GrpcClient;
   address: string;
+  /** The API key the connector sends (and seals its page tokens with). */
+  apiKey: string;
   /** Every log line the connector wrote. */
   logs: string[];
   /**
@@ -57,6 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     simulator,
     ...(await connect()),
+    apiKey,
     logs,
     async restartConnector() {
       stack.client.close();

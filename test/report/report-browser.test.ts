@@ -196,6 +196,31 @@ describe.skipIf(missing)("the access report in a real browser", () => {
       expect(pdf.subarray(0, 4).toString()).toBe("%PDF");
       await page.emulateMedia({ media: "screen" });
     });
+
+    it("runs its own style and script under its Content-Security-Policy, and refuses and reports anything injected", async () => {
+      // The tests above filtered and sorted: the script ran. The style applies too.
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector("header.bar")!).backgroundColor)).toBe("rgb(16, 42, 67)");
+      const outcome = await page.evaluate(
+        () =>
+          new Promise<{ violated: string[]; ran: boolean; color: string }>((resolve) => {
+            const violated: string[] = [];
+            document.addEventListener("securitypolicyviolation", (e) => {
+              violated.push(e.effectiveDirective);
+              if (violated.length === 3) resolve({ violated: violated.sort(), ran: "injected" in window, color: getComputedStyle(document.body).color });
+            });
+            const script = document.createElement("script");
+            script.textContent = "window.injected = 1";
+            document.body.append(script);
+            const style = document.createElement("style");
+            style.textContent = "body { color: rgb(255, 0, 0) }";
+            document.head.append(style);
+            const image = document.createElement("img");
+            image.src = "https://example.invalid/beacon.png";
+            document.body.append(image);
+          }),
+      );
+      expect(outcome).toEqual({ violated: ["img-src", "script-src-elem", "style-src-elem"], ran: false, color: "rgb(27, 31, 36)" });
+    });
   });
 
   it("shows names that are markup as text, and runs none of it", async () => {

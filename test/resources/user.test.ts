@@ -6,6 +6,7 @@ import { Code, ConnectorError } from "../../src/connector/errors.js";
 import { AccountAccess_Role, UserSchema } from "../../src/gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { ResourceState } from "../../src/gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { emailOf, userResource } from "../../src/resources/user.js";
+import { recordPatternInputs } from "../helpers/pattern-inputs.js";
 
 const NOW = new Date("2026-05-01T12:00:00.000Z");
 const CREATED = timestampFromDate(new Date("2025-01-02T03:04:05.000Z"));
@@ -143,6 +144,10 @@ describe("emailOf", () => {
     [{ profile: { email: 42 } }, "account_info has no email"],
     [{ login: "not-an-address" }, `"not-an-address" is not a valid email address to invite`],
     [{ emails: [{ address: "a b@acme.example", isPrimary: true }] }, `"a b@acme.example" is not a valid email address to invite`],
+    [{ login: "two@at@acme.example" }, "is not a valid email address to invite"],
+    [{ login: "a@acme." }, "is not a valid email address to invite"],
+    [{ login: "a@.example" }, "is not a valid email address to invite"],
+    [{ login: `${"a".repeat(250)}@b.co` }, "is not a valid email address to invite"],
   ])("refuses %j with INVALID_ARGUMENT", (info, message) => {
     let caught: unknown;
     try {
@@ -153,5 +158,20 @@ describe("emailOf", () => {
     expect(caught).toBeInstanceOf(ConnectorError);
     expect((caught as ConnectorError).code).toBe(Code.InvalidArgument);
     expect((caught as ConnectorError).message).toContain(message);
+  });
+
+  it("refuses a 4 MiB address by its length, before any pattern sees it", () => {
+    // Dots after the "@" and an end that fails: the pattern this replaced took quadratic time on it.
+    const hostile = `a@${"a.".repeat(2 * 1024 * 1024)}@`;
+    for (const info of [{ login: hostile }, { profile: { email: hostile } }]) {
+      const message = create(AccountInfoSchema, info);
+      const matched = recordPatternInputs();
+      try {
+        expect(() => emailOf(message)).toThrow(/is not a valid email address to invite/);
+      } finally {
+        matched.restore();
+      }
+      expect(matched.longest()).toBeLessThanOrEqual(254);
+    }
   });
 });

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { afterEach, describe, expect, it } from "vitest";
 import { Capability, ConnectorService, EventService, EventType, ResourcesService, type Event } from "../../src/connector/c1.js";
 import type { LogRecord } from "../../src/gen/temporal/api/cloud/auditlog/v1/message_pb.js";
 import { sealCursor } from "../../src/connector/event-feed.js";
+import { createTokenSealer } from "../../src/connector/token-seal.js";
 import { DEFAULT_SETTLE_MS } from "../../src/feed/audit-log-feed.js";
 import { createPrng } from "../../src/simulator/temporal/prng.js";
 import { DEMO_API_KEY, DEMO_IDS } from "../../src/simulator/temporal/index.js";
@@ -205,7 +207,13 @@ describe("event feed over gRPC", () => {
       real.push(res.cursor);
       cursor = res.hasMore ? res.cursor : "";
     } while (cursor);
-    // The checksum is no secret, so a caller can forge a cursor with any content: it must not hurt.
+    // Sealed with the connector's own key, as only someone holding the API key could: even such a
+    // cursor gets no more than a genuine one would. Checksummed ones, as anyone can make, open nothing.
+    const sealer = createTokenSealer({ secret: () => stack.apiKey });
+    const checksummed = (c: unknown) => {
+      const payload = Buffer.from(JSON.stringify({ v: 1, f: FEED, c })).toString("base64url");
+      return `${payload}.${createHash("sha256").update("temporalcloud-connector/event-cursor\n").update(payload).digest("base64url").slice(0, 16)}`;
+    };
     const forged = [
       { lo: 0, hi: 10, nx: 5, tk: "not-a-token" },
       { lo: 253_402_300_799_999 },
@@ -218,7 +226,7 @@ describe("event feed over gRPC", () => {
       [],
       null,
       "x",
-    ].map((c) => sealCursor(FEED, c as never));
+    ].flatMap((c) => [sealCursor(sealer, FEED, c as never), checksummed(c)]);
     const flip = (c: string) => {
       const i = prng.int(c.length);
       return `${c.slice(0, i)}${c[i] === "A" ? "B" : "A"}${c.slice(i + 1)}`;

@@ -19,6 +19,7 @@ import {
   CapabilityDetailCredentialOption,
 } from "../../src/connector/c1.js";
 import { encodePageToken } from "../../src/connector/page-token.js";
+import { createTokenSealer } from "../../src/connector/token-seal.js";
 import { RateLimitDescription_Status, RateLimiterService } from "../../src/gen/c1/ratelimit/v1/ratelimit_pb.js";
 import { DEMO_IDS } from "../../src/simulator/temporal/index.js";
 import { expectCode } from "../helpers/grpc.js";
@@ -127,11 +128,12 @@ describe("protocol surface (provisioning off)", () => {
     it("malformed, tampered and foreign page tokens", async () => {
       const malformed = await expectCode(stack.client.call(ResourcesService.method.listResources, { resourceTypeId: "user", pageToken: "garbage" }), status.INVALID_ARGUMENT);
       expect(malformed).toMatch(/page_token is malformed.*start the list again without a page_token/);
-      const foreign = encodePageToken({ op: "grants", resourceType: "namespace", resource: DEMO_IDS.namespaces.analytics }, "x");
+      const sealer = createTokenSealer({ secret: () => stack.apiKey });
+      const foreign = encodePageToken(sealer, { op: "grants", resourceType: "namespace", resource: DEMO_IDS.namespaces.analytics }, "x");
       expect(await expectCode(stack.client.call(ResourcesService.method.listResources, { resourceTypeId: "user", pageToken: foreign }), status.INVALID_ARGUMENT)).toContain("issued for another list");
       await expectCode(stack.client.call(ResourceTypesService.method.listResourceTypes, { pageToken: "anything" }), status.INVALID_ARGUMENT);
       // A well-formed token of the right list carrying a cursor of the wrong shape.
-      const wrongShape = encodePageToken({ op: "resources", resourceType: "user" }, { not: "a string" });
+      const wrongShape = encodePageToken(sealer, { op: "resources", resourceType: "user" }, { not: "a string" });
       await expectCode(stack.client.call(ResourcesService.method.listResources, { resourceTypeId: "user", pageToken: wrongShape }), status.INVALID_ARGUMENT);
     });
   });

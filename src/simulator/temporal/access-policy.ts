@@ -246,5 +246,6 @@ export function sameProjectAccesses(a: Record<string, ProjectAccess> | undefined
 
 /** isEmail is a deliberately loose address check: one "@" with text on both sides. */
 export function isEmail(value: string): boolean {
-  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+  // The length first: over a long value this pattern backtracks for quadratic time.
+  return value.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
 }
