@@ -153,7 +153,7 @@ describe("provisioning project roles", () => {
   it("lists a project's grants outside a sync from the assignment endpoints, as a sync lists them", async () => {
     await start();
     const store = createMemoryStore();
-    await runSync({ api: stack.client, store });
+    await runSync({ api: stack.client, store, skipExpandGrants: true }); // the grants the connector lists
     for (const project of Object.values(P)) {
       const synced = store.grants.filter((g) => g.entitlement!.resource!.id!.resource === project).map((g) => g.id).sort();
       const before = new Map(stack.simulator.stats.byRoute);
