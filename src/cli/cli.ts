@@ -138,13 +138,7 @@ const COMMANDS: Record<Command, (values: Values, env: NodeJS.ProcessEnv) => Prom
   async sync(values, env) {
     const { runSyncCommand } = await import("./sync-command.js");
     const { oneShotConnector } = await import("./service.js");
-    const { serveInWorker } = await import("./loopback.js");
-    const { fastPathsOn } = await import("../codec/fast-paths.js");
-    return runSyncCommand(values, env, {
-      connect: ({ provisioning }) => oneShotConnector(values, provisioning),
-      // A full sync reads the account on a second core; with the fast paths off, all in one thread.
-      serveInWorker: fastPathsOn() ? () => serveInWorker(values) : undefined,
-    });
+    return runSyncCommand(values, env, { connect: ({ provisioning }) => oneShotConnector(values, provisioning) });
   },
 
   async events(values) {

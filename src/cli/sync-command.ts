@@ -22,11 +22,6 @@ export interface SyncCommandDeps {
    * one-line errors (no API key), which the CLI reports.
    */
   connect(options: { provisioning: boolean }): { app: TemporalConnector; log: Logger };
-  /**
-   * serveInWorker, when given, serves the connector of a full sync from a worker thread instead
-   * of the command's own (loopback.ts); undefined when the fast paths are off.
-   */
-  serveInWorker?(): Promise<Endpoint>;
 }
 
 /**
@@ -86,7 +81,7 @@ async function runFullSync({ file, tempDir, keepSyncs, deps, signal, scope }: Ru
       if (err instanceof C1zFormatError) throw new CommandError(`${err.message}; it was left as it is (remove it, or choose another --file)`);
       throw new CommandError(`cannot write ${file}: ${errorCode(err)}`);
     });
-    endpoint = deps.serveInWorker ? await deps.serveInWorker() : await serveInProcess(app, log);
+    endpoint = await serveInProcess(app, log);
     const store = writer;
     log.info({ file, syncId: store.syncId, syncType: syncTypeOf(scope) }, "sync started");
     const progress = createSyncProgressReporter({ log, counts: () => store.counts() });
