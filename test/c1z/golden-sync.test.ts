@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveGraph, type GraphSpec } from "../../harness/graph-connector.js";
 import { createC1zWriter } from "../../src/c1z/c1z-writer.js";
+import { fastPathsOn } from "../../src/codec/fast-paths.js";
 import { createDemoAccount, DEMO_API_KEY, DEMO_IDS, generateAccount, startSimulator, type Simulator } from "../../src/simulator/temporal/index.js";
 import { createGrpcClient } from "../../src/sync/grpc-client.js";
 import { runSync, syncTypeOf, type SyncScope } from "../../src/sync/syncer.js";
@@ -83,15 +84,23 @@ describe("syncs store what the Go SDK's syncer stores", () => {
     });
 
     const { users: U, groups: G, customRoles: CR, namespaces: NS } = DEMO_IDS;
+    // The scoped syncs take the same fast paths as the full ones: without fast paths
+    // (vitest.config.ts, project plain), the full syncs alone.
+    const scoped = fastPathsOn();
     const cases: [golden: string, account: () => Simulator, flags: string[]][] = [
       ["demo", () => demo, []],
-      ["demo-skip-expand", () => demo, ["--skip-expand-grants"]],
-      ["demo-resource-types", () => demo, ["--sync-resource-types", "user,group,namespace,account-role"]],
-      ["demo-resources-only", () => demo, ["--skip-entitlements-and-grants"]],
-      ["demo-targeted", () => demo, ["--sync-resources", `bid:r:user/${U.dave},bid:r:group/${G.admins},custom-role/${CR.deployApprover},namespace/${NS.paymentsProd}`]],
       ["generated", () => generated, []],
+      ...(scoped
+        ? ([
+            ["demo-skip-expand", () => demo, ["--skip-expand-grants"]],
+            ["demo-resource-types", () => demo, ["--sync-resource-types", "user,group,namespace,account-role"]],
+            ["demo-resources-only", () => demo, ["--skip-entitlements-and-grants"]],
+            ["demo-targeted", () => demo, ["--sync-resources", `bid:r:user/${U.dave},bid:r:group/${G.admins},custom-role/${CR.deployApprover},namespace/${NS.paymentsProd}`]],
+          ] as [string, () => Simulator, string[]][])
+        : []),
     ];
-    it.each(cases)("%s", async (name, account, flags) => {
+    // Each case is its own process and file: they run side by side.
+    it.concurrent.for(cases)("%s", async ([name, account, flags], { expect }) => {
       const simulator = account();
       const apiKey = simulator === demo ? DEMO_API_KEY : generated.store.bearerKeys()[0]!;
       const run = await runCli(["sync", "-f", `${name}.c1z`, ...flags], {

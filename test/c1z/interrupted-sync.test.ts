@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,10 +17,16 @@ describe("an interrupted sync", () => {
   let fast: Simulator;
   let slow: Simulator;
   let root: string;
+  /** A finished sync of the demo account: the previous file each case starts from. */
+  let previous: string;
 
   beforeAll(async () => {
     [fast, slow] = await Promise.all([startSimulator({ account: createDemoAccount() }), startSimulator({ account: createDemoAccount(), latencyMs: 200 })]);
     root = mkdtempSync(join(tmpdir(), "c1z-interrupted-"));
+    const { dir, env } = workspace("previous");
+    const first = await runCli(["sync"], { cwd: dir, env: env(fast, { BATON_LOG_LEVEL: "warn" }) });
+    expect(first.code, first.stderr).toBe(0);
+    previous = join(dir, "sync.c1z");
   });
   afterAll(async () => {
     await Promise.all([fast?.close(), slow?.close()]);
@@ -28,7 +34,7 @@ describe("an interrupted sync", () => {
   });
 
   /** workspace makes a directory for sync.c1z and an empty one for the working database. */
-  const workspace = (name: string) => {
+  function workspace(name: string) {
     const dir = join(root, name);
     const temp = join(root, `${name}-tmp`);
     mkdirSync(dir);
@@ -41,7 +47,7 @@ describe("an interrupted sync", () => {
       ...extra,
     });
     return { dir, temp, env };
-  };
+  }
 
   /** killMidway starts a sync against the slow simulator and signals it once a phase has finished. */
   async function killMidway(dir: string, env: Record<string, string>, signal: NodeJS.Signals) {
@@ -61,10 +67,10 @@ describe("an interrupted sync", () => {
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const) {
-    it(`by ${signal} leaves the previous sync.c1z byte-identical and no temporary files`, async () => {
+    // The cases are independent (a directory each) and mostly wait on processes: they run side by side.
+    it.concurrent(`by ${signal} leaves the previous sync.c1z byte-identical and no temporary files`, async ({ expect }) => {
       const { dir, temp, env } = workspace(signal);
-      const first = await runCli(["sync"], { cwd: dir, env: env(fast, { BATON_LOG_LEVEL: "warn" }) });
-      expect(first.code, first.stderr).toBe(0);
+      copyFileSync(previous, join(dir, "sync.c1z"));
       const before = sha256(join(dir, "sync.c1z"));
 
       const killed = await killMidway(dir, env(slow), signal);
@@ -78,7 +84,7 @@ describe("an interrupted sync", () => {
     });
   }
 
-  it("without a previous file writes none", async () => {
+  it.concurrent("without a previous file writes none", async ({ expect }) => {
     const { dir, temp, env } = workspace("fresh");
     const killed = await killMidway(dir, env(slow), "SIGINT");
     expect(killed.code).toBe(130);
@@ -87,10 +93,9 @@ describe("an interrupted sync", () => {
     expect(readdirSync(temp)).toEqual([]);
   });
 
-  it("that fails upstream exits 1 with the reason and leaves the previous file", async () => {
+  it.concurrent("that fails upstream exits 1 with the reason and leaves the previous file", async ({ expect }) => {
     const { dir, temp, env } = workspace("failing");
-    const first = await runCli(["sync"], { cwd: dir, env: env(fast, { BATON_LOG_LEVEL: "warn" }) });
-    expect(first.code, first.stderr).toBe(0);
+    copyFileSync(previous, join(dir, "sync.c1z"));
     const before = sha256(join(dir, "sync.c1z"));
 
     const failed = await runCli(["sync"], { cwd: dir, env: env(fast, { BATON_API_KEY: "tcsim-not-a-key-0000000000", BATON_LOG_LEVEL: "error" }) });
