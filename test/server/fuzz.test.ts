@@ -14,7 +14,7 @@ import { startFuzzThread } from "../helpers/fuzz-thread.js";
 import { startStack, type Stack } from "../helpers/stack.js";
 
 /**
- * Malformed input (issue 7): 8,000 generated requests (100,000 with `npm run fuzz`) to every method of every service the
+ * Malformed input (issue 7): 5,000 generated requests (100,000 with `npm run fuzz`) to every method of every service the
  * server registers, with provisioning on, over a raw HTTP/2 client (so framing can be wrong on
  * purpose), and more over @grpc/grpc-js. Seven kinds of input are mixed (test/helpers/
  * fuzz-cases.ts): random bytes, valid messages with random values, oversized fields and
@@ -29,15 +29,15 @@ import { startStack, type Stack } from "../helpers/stack.js";
 
 const SEED = 0x7e57_f022;
 /**
- * How many generated requests the main run sends: 8,000 in `npm test` (with 2,000 to warm up and
- * 1,500 over grpc-js), 100,000 with `npm run fuzz` (FUZZ_REQUESTS=100000, with 4,000 and 3,000),
+ * How many generated requests the main run sends: 5,000 in `npm test` (with 1,000 to warm up and
+ * 1,000 over grpc-js), 100,000 with `npm run fuzz` (FUZZ_REQUESTS=100000, with 4,000 and 3,000),
  * which covers the same seed space and more. Case i is the same bytes in both, so a finding of the
- * long run is replayed by the short one when i < 8,000, and by `npm run fuzz` otherwise.
+ * long run is replayed by the short one when i < 5,000, and by `npm run fuzz` otherwise.
  */
-const MAIN_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 8_000);
+const MAIN_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 5_000);
 const LONG_RUN = MAIN_REQUESTS >= 50_000;
-const WARMUP_REQUESTS = LONG_RUN ? 4_000 : 2_000;
-const GRPC_JS_REQUESTS = LONG_RUN ? 3_000 : 1_500;
+const WARMUP_REQUESTS = LONG_RUN ? 4_000 : 1_000;
+const GRPC_JS_REQUESTS = LONG_RUN ? 3_000 : 1_000;
 /** Case numbers of the warm-up and grpc-js runs: other parts of the seed space than the main run. */
 const WARMUP_FIRST = 10_000_000;
 const GRPC_JS_FIRST = 20_000_000;
