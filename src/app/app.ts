@@ -17,6 +17,7 @@ import { createTemporalClient } from "../temporal/client.js";
 import { TemporalApiError, type TemporalErrorKind } from "../temporal/errors.js";
 import type { TemporalObserver } from "../temporal/observer.js";
 import { createRateLimiter } from "../temporal/rate-limiter.js";
+import { memberReadAheadFor } from "../temporal/account-snapshot.js";
 import { apiVersionAtLeast, PROJECTS_API_VERSION } from "../temporal/api-version.js";
 import { createTransport, DEFAULT_API_VERSION, type RetryPolicy, type Transport } from "../temporal/transport.js";
 
@@ -72,6 +73,7 @@ export interface TemporalConnector {
 export function createTemporalConnector(options: TemporalConnectorOptions): TemporalConnector {
   const keys = typeof options.apiKey === "string" ? staticApiKey(options.apiKey) : options.apiKey;
   const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+  const rateLimit = options.rateLimit ?? 80;
   const transport = createTransport({
     baseUrl: options.baseUrl,
     apiKey: keys,
@@ -79,7 +81,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
     allowInsecure: options.allowInsecure,
     timeoutMs: options.requestTimeoutMs,
     retry: options.retry,
-    rateLimiter: createRateLimiter({ perSecond: options.rateLimit ?? 80, burst: 5 }),
+    rateLimiter: createRateLimiter({ perSecond: rateLimit, burst: 5 }),
     userAgent: "temporalcloud-connector/0.1 (baton)",
     log: options.log,
     observer: options.observer,
@@ -88,6 +90,7 @@ export function createTemporalConnector(options: TemporalConnectorOptions): Temp
   const account = createTemporalAccount({
     client,
     operations: { deadlineMs: options.operationTimeoutMs, minPollMs: options.minPollMs },
+    snapshots: { memberReadAhead: memberReadAheadFor(rateLimit) },
     defaultAccountRole: options.defaultAccountRole,
     observer: options.observer,
     projects: apiVersionAtLeast(apiVersion, PROJECTS_API_VERSION),

@@ -11,8 +11,8 @@ import { createUserDirectory, type UserDirectory } from "./user-directory.js";
 /** TemporalAccountOptions configures createTemporalAccount. */
 export interface TemporalAccountOptions {
   client: TemporalClient;
-  /** How many concurrent syncs keep a snapshot, and how long an idle one is kept. */
-  snapshots?: { maxSyncs?: number; idleMs?: number };
+  /** How many concurrent syncs keep a snapshot, how long an idle one is kept, and how many groups it reads ahead at once. */
+  snapshots?: { maxSyncs?: number; idleMs?: number; memberReadAhead?: number };
   /** How long to wait for an async operation, and the bounds of the polling interval. */
   operations?: { deadlineMs?: number; minPollMs?: number; maxPollMs?: number };
   /** Account role given to accounts the connector creates. */
@@ -59,7 +59,7 @@ export function createTemporalAccount(options: TemporalAccountOptions): Temporal
   const snapshots = createSyncCache<AccountSnapshot>({
     maxEntries: options.snapshots?.maxSyncs ?? 4,
     idleMs: options.snapshots?.idleMs ?? 10 * 60_000,
-    create: () => createAccountSnapshot(client),
+    create: () => createAccountSnapshot(client, { memberReadAhead: options.snapshots?.memberReadAhead }),
     dispose: (snapshot) => snapshot.dispose(),
   });
   let accountId: Promise<string> | undefined;
