@@ -21,7 +21,7 @@ import {
   type NamespaceAccess,
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { isAdminRole, roleOf } from "./access-policy.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { decodePageToken, encodePageToken, pageById, resolvePageSize } from "./page-token.js";
 import { found, parse, respond, type Route } from "./route.js";
 
 const NAMESPACES_TAG = "namespaces";
@@ -146,18 +146,10 @@ export const namespaceRoutes: Route[] = [
       const request = parse(ctx, GetUserGroupNamespaceAssignmentsRequestSchema);
       const namespace = found(ctx.store.namespaces.get(request.namespace), "namespace", request.namespace).namespace;
       const tag = `user-group-assignments:${namespace}`;
-      const size = resolvePageSize(request.pageSize);
-      // Groups are stored in display-name order; assignment rows go by id like the other lists.
-      const rows = Array.from(ctx.store.userGroups.values())
-        .filter((g) => namespaceAccessOf(g.spec?.access, namespace) !== undefined)
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const after = decodePageToken(tag, request.pageToken);
-      const start = after === undefined ? 0 : rows.findIndex((g) => g.id > after);
-      const slice = start < 0 ? [] : rows.slice(start, start + size);
-      const last = slice.at(-1);
-      const more = start >= 0 && start + size < rows.length;
+      const withAccess = Array.from(ctx.store.userGroups.values()).filter((g) => namespaceAccessOf(g.spec?.access, namespace) !== undefined);
+      const page = pageById(withAccess, tag, request.pageToken, resolvePageSize(request.pageSize));
       return respond(GetUserGroupNamespaceAssignmentsResponseSchema, {
-        groups: slice.map((group) =>
+        groups: page.rows.map((group) =>
           create(UserGroupNamespaceAssignmentSchema, {
             id: group.id,
             displayName: group.spec?.displayName ?? "",
@@ -165,7 +157,7 @@ export const namespaceRoutes: Route[] = [
             ...namespaceAccessOf(group.spec?.access, namespace),
           }),
         ),
-        nextPageToken: more && last !== undefined ? encodePageToken(tag, last.id) : "",
+        nextPageToken: page.nextPageToken,
       });
     },
   },

@@ -49,3 +49,17 @@ export function decodePageToken(tag: string, token: string): string | undefined 
   }
   return decoded[1];
 }
+
+/**
+ * pageById pages rows the store does not keep in id order (groups are kept by display name):
+ * the rows are sorted by id here, and the page starts after the id its token carries, like
+ * every keyed list of the simulator.
+ */
+export function pageById<T extends { id: string }>(rows: readonly T[], tag: string, token: string, size: number): { rows: T[]; nextPageToken: string } {
+  const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const after = decodePageToken(tag, token);
+  const start = after === undefined ? 0 : sorted.findIndex((row) => row.id > after);
+  const slice = start < 0 ? [] : sorted.slice(start, start + size);
+  const more = start >= 0 && start + size < sorted.length;
+  return { rows: slice, nextPageToken: more ? encodePageToken(tag, slice.at(-1)!.id) : "" };
+}

@@ -34,7 +34,7 @@ import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_
 import { projectRoleOf, requireProjectAdmin, roleOf, validateProjectRole } from "./access-policy.js";
 import { invalidArgument } from "./api-error.js";
 import type { OperationRecord } from "./async-operations.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { decodePageToken, encodePageToken, pageById, resolvePageSize } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Route, type RouteContext } from "./route.js";
 import type { PrincipalKind } from "./simulator-store.js";
 
@@ -222,19 +222,12 @@ export const projectRoutes: Route[] = [
       const request = parse(ctx, GetUserGroupProjectAssignmentsRequestSchema);
       const projectId = found(ctx.store.projects.get(request.projectId), "project", request.projectId).id;
       const tag = assignmentTag("user-group-assignments", projectId);
-      const size = resolvePageSize(request.pageSize);
-      // Groups are stored in display-name order; assignment rows go by id like the other lists.
-      const rows = Array.from(ctx.store.userGroups.values())
-        .flatMap((group) => {
-          const access = projectAccessOf(group.spec?.access, projectId);
-          return access ? [create(UserGroupProjectAssignmentSchema, { id: group.id, displayName: group.spec?.displayName ?? "", resourceVersion: group.resourceVersion, ...access })] : [];
-        })
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      const after = decodePageToken(tag, request.pageToken);
-      const start = after === undefined ? 0 : rows.findIndex((g) => g.id > after);
-      const slice = start < 0 ? [] : rows.slice(start, start + size);
-      const more = start >= 0 && start + size < rows.length;
-      return respond(GetUserGroupProjectAssignmentsResponseSchema, { groups: slice, nextPageToken: more ? encodePageToken(tag, slice.at(-1)!.id) : "" });
+      const rows = Array.from(ctx.store.userGroups.values()).flatMap((group) => {
+        const access = projectAccessOf(group.spec?.access, projectId);
+        return access ? [create(UserGroupProjectAssignmentSchema, { id: group.id, displayName: group.spec?.displayName ?? "", resourceVersion: group.resourceVersion, ...access })] : [];
+      });
+      const page = pageById(rows, tag, request.pageToken, resolvePageSize(request.pageSize));
+      return respond(GetUserGroupProjectAssignmentsResponseSchema, { groups: page.rows, nextPageToken: page.nextPageToken });
     },
   },
   {
