@@ -7,6 +7,7 @@ import { lazily, type CallContext, type ListPage, type ResourceSyncer } from "..
 import type { Namespace } from "../gen/temporal/api/cloud/namespace/v1/message_pb.js";
 import { accessGrant } from "./access-grant.js";
 import { accessIndex, buildAccessIndexAhead, groupedRowsPage, rowsPage, type NamespaceRow } from "./access-index.js";
+import { ASSIGNMENT_PHASES, assignmentCursor, nextAssignmentCursor } from "./assignment-phases.js";
 import { iso, orUndefinedIfMissing, profile, resourceStatus, stateName, pageOf } from "./common.js";
 import { ACCOUNT_ROLE, GROUP, NAMESPACE, PRINCIPAL_TYPES, SERVICE_ACCOUNT, USER, type PrincipalTypeId } from "./resource-types.js";
 import type { TemporalAccount } from "./temporal-account.js";
@@ -45,14 +46,6 @@ const INHERITED_REASON = "owners and admins are namespace admins on every namesp
 /** NAMESPACE_SCOPED_REASON: a namespace-scoped service account's permission comes with its scope. */
 const NAMESPACE_SCOPED_REASON = "a namespace-scoped service account always has a permission on its own namespace; grant another level or delete the service account";
 
-/**
- * The namespace grants of a call outside a sync come from the per-namespace assignment endpoints
- * (a handful of calls), walked in these phases; inside a sync they come from the sync's access
- * index, which costs nothing more because the sync lists every principal anyway.
- */
-const PHASES = ["users", "service-accounts", "groups", "inherited"] as const;
-type AssignmentCursor = { phase: number; token: string };
-
 /** createNamespaceSyncer builds the `namespace` resource type. */
 export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer {
   const toGrants = (ns: string, rows: readonly NamespaceRow[]): Grant[] => rows.map((row) => namespaceGrant(ns, row));
@@ -69,7 +62,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
     const opts = { signal: ctx.signal };
     let rows: NamespaceRow[] = [];
     let nextToken = "";
-    switch (PHASES[phase]) {
+    switch (ASSIGNMENT_PHASES[phase]) {
       case "users": {
         const res = await account.client.listUserNamespaceAssignments(ns, page, opts);
         rows = res.items.flatMap((a) => row(USER.id, a.id, a.inheritedAccess, a.namespaceAccess?.permission));
@@ -98,7 +91,7 @@ export function createNamespaceSyncer(account: TemporalAccount): ResourceSyncer 
         break;
       }
     }
-    const next: AssignmentCursor | undefined = nextToken ? { phase, token: nextToken } : phase + 1 < PHASES.length ? { phase: phase + 1, token: "" } : undefined;
+    const next = nextAssignmentCursor(phase, nextToken);
     return { items: toGrants(ns, rows), next };
   }
 
@@ -237,12 +230,3 @@ function row(principalType: PrincipalTypeId, principalId: string, inherited: boo
   return inherited || !slug ? [] : [{ principalType, principalId, permission: slug }];
 }
 
-function assignmentCursor(cursor: Cursor | undefined): AssignmentCursor {
-  if (cursor === undefined) return { phase: 0, token: "" };
-  const c = cursor as Partial<AssignmentCursor>;
-  const phase = typeof c === "object" && c !== null ? c.phase : undefined;
-  if (phase === undefined || !Number.isInteger(phase) || !(phase >= 0 && phase < PHASES.length) || typeof c.token !== "string") {
-    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
-  }
-  return { phase, token: c.token };
-}

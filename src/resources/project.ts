@@ -8,6 +8,7 @@ import type { Project } from "../gen/temporal/api/cloud/project/v1/message_pb.js
 import type { AccountSnapshot, ListSource } from "../temporal/account-snapshot.js";
 import { accessGrant } from "./access-grant.js";
 import { accessIndex, buildAccessIndexAhead, groupedRowsPage, rowsPage, type ProjectRow } from "./access-index.js";
+import { ASSIGNMENT_PHASES, assignmentCursor, nextAssignmentCursor } from "./assignment-phases.js";
 import { clipToBytes, iso, orUndefinedIfMissing, pageOf, profile, resourceStatus, stateName } from "./common.js";
 import { refuseImmutable } from "./immutable.js";
 import { projectRoleOf, readPrincipal, writeProjectAccess, type Principal } from "./principals.js";
@@ -39,14 +40,6 @@ const DEVELOPER_REASON = "the Developer project role comes with the Account Deve
 
 /** PROJECT_SCOPED_REASON: a project-scoped service account's role comes with its scope. */
 const PROJECT_SCOPED_REASON = "a project-scoped service account always has a role in its own project; grant another role or delete the service account";
-
-/**
- * The project grants of a call outside a sync come from the per-project assignment endpoints (a
- * handful of calls), walked in these phases; inside a sync they come from the sync's access
- * index, which costs only the project list because the sync lists every principal anyway.
- */
-const PHASES = ["users", "service-accounts", "groups", "inherited"] as const;
-type AssignmentCursor = { phase: number; token: string };
 
 /** projectList is the snapshot's project list (read once per sync, like every list). */
 export function projectList(account: TemporalAccount, snapshot: AccountSnapshot): ListSource<Project> {
@@ -88,7 +81,7 @@ export function createProjectSyncer(account: TemporalAccount): ResourceSyncer {
     const opts = { signal: ctx.signal };
     let rows: ProjectRow[] = [];
     let nextToken = "";
-    switch (PHASES[phase]) {
+    switch (ASSIGNMENT_PHASES[phase]) {
       case "users": {
         const res = await account.client.listUserProjectAssignments(projectId, page, opts);
         rows = res.items.flatMap((a) => row(USER.id, a.id, a.inheritedAccess, a.projectAccess?.role));
@@ -113,7 +106,7 @@ export function createProjectSyncer(account: TemporalAccount): ResourceSyncer {
         rows = [developerRow(await account.accountId())];
         break;
     }
-    const next: AssignmentCursor | undefined = nextToken ? { phase, token: nextToken } : phase + 1 < PHASES.length ? { phase: phase + 1, token: "" } : undefined;
+    const next = nextAssignmentCursor(phase, nextToken);
     return { items: rows.map((r) => projectGrant(projectId, r)), next };
   }
 
@@ -255,11 +248,3 @@ function row(principalType: PrincipalTypeId, principalId: string, inherited: boo
   return inherited || !info || info.inherited ? [] : [{ principalType, principalId, role: info.slug }];
 }
 
-function assignmentCursor(cursor: Cursor | undefined): AssignmentCursor {
-  if (cursor === undefined) return { phase: 0, token: "" };
-  const c = cursor as Partial<AssignmentCursor>;
-  if (typeof c !== "object" || c === null || typeof c.phase !== "number" || !(c.phase >= 0 && c.phase < PHASES.length) || typeof c.token !== "string") {
-    throw invalidArgument("page_token does not belong to this list; start again without a page_token");
-  }
-  return { phase: c.phase, token: c.token };
-}
