@@ -16,7 +16,7 @@ import { ApiKeySchema, OwnerType, type ApiKey, type ApiKeySpec } from "../../gen
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { hasNamespaceAdmin, isAccountAdmin } from "./access-policy.js";
 import { failedPrecondition, invalidArgument, permissionDenied } from "./api-error.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { keyedPage } from "./page-token.js";
 import {
   callerId,
   found,
@@ -100,12 +100,10 @@ export const apiKeyRoutes: Route[] = [
     handle(ctx) {
       const { store, caller } = ctx;
       const request = parse(ctx, GetApiKeysRequestSchema);
-      const size = resolvePageSize(request.pageSize);
-      const after = decodePageToken(API_KEYS_TAG, request.pageToken);
       // Callers other than admins and owners only ever see their own keys (docs/temporal-cloud-api.md, "Filters").
       const onlyOwner = isAccountAdmin(store, caller) ? "" : callerId(caller);
       const now = store.now();
-      const page = store.apiKeys.page(after, size, (key) => {
+      const page = keyedPage(store.apiKeys, API_KEYS_TAG, request, (key) => {
         const spec = key.spec;
         if (onlyOwner !== "" && spec?.ownerId !== onlyOwner) return undefined;
         if (request.ownerId !== "" && spec?.ownerId !== request.ownerId) return undefined;
@@ -114,7 +112,7 @@ export const apiKeyRoutes: Route[] = [
       });
       return respond(GetApiKeysResponseSchema, {
         apiKeys: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(API_KEYS_TAG, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },

@@ -13,7 +13,7 @@ import { CustomRoleSpecSchema, type CustomRoleSpec } from "../../gen/temporal/ap
 import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_pb.js";
 import { requireAccountAdmin } from "./access-policy.js";
 import { alreadyExists, failedPrecondition, invalidArgument } from "./api-error.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { keyedPage } from "./page-token.js";
 import { found, parse, requireVersion, respond, type Route } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
@@ -74,11 +74,10 @@ export const customRoleRoutes: Route[] = [
     handle(ctx) {
       // (uncertain, docs/temporal-cloud-api.md, "Who may call what") who may read custom roles; every principal may here.
       const request = parse(ctx, GetCustomRolesRequestSchema);
-      const size = resolvePageSize(request.pageSize);
-      const page = ctx.store.customRoles.page(decodePageToken(CUSTOM_ROLES_TAG, request.pageToken), size, (r) => r);
+      const page = keyedPage(ctx.store.customRoles, CUSTOM_ROLES_TAG, request, (r) => r);
       return respond(GetCustomRolesResponseSchema, {
         customRoles: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(CUSTOM_ROLES_TAG, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },

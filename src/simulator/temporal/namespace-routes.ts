@@ -21,7 +21,7 @@ import {
   type NamespaceAccess,
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { isAdminRole, roleOf } from "./access-policy.js";
-import { decodePageToken, encodePageToken, pageById, resolvePageSize } from "./page-token.js";
+import { keyedPage, pageById, resolvePageSize } from "./page-token.js";
 import { found, parse, respond, type Route } from "./route.js";
 
 const NAMESPACES_TAG = "namespaces";
@@ -55,15 +55,14 @@ export const namespaceRoutes: Route[] = [
     cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetNamespacesRequestSchema);
-      const size = resolvePageSize(request.pageSize);
       // The project filter is a v0.18.0 field: an older request cannot carry it.
       const projectId = ctx.projects ? request.projectId : "";
-      const page = ctx.store.namespaces.page(decodePageToken(NAMESPACES_TAG, request.pageToken), size, (ns) =>
+      const page = keyedPage(ctx.store.namespaces, NAMESPACES_TAG, request, (ns) =>
         (request.name === "" || ns.spec?.name === request.name) && (projectId === "" || ns.projectId === projectId) ? ns : undefined,
       );
       return respond(GetNamespacesResponseSchema, {
         namespaces: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(NAMESPACES_TAG, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },
@@ -86,8 +85,7 @@ export const namespaceRoutes: Route[] = [
       const request = parse(ctx, GetUserNamespaceAssignmentsRequestSchema);
       const namespace = found(ctx.store.namespaces.get(request.namespace), "namespace", request.namespace).namespace;
       const tag = `user-assignments:${namespace}`;
-      const size = resolvePageSize(request.pageSize);
-      const page = ctx.store.users.page(decodePageToken(tag, request.pageToken), size, (user) => {
+      const page = keyedPage(ctx.store.users, tag, request, (user) => {
         const access = namespaceAccessOf(user.spec?.access, namespace);
         if (access === undefined) return undefined;
         return create(UserNamespaceAssignmentSchema, {
@@ -99,7 +97,7 @@ export const namespaceRoutes: Route[] = [
       });
       return respond(GetUserNamespaceAssignmentsResponseSchema, {
         users: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },
@@ -111,8 +109,7 @@ export const namespaceRoutes: Route[] = [
       const request = parse(ctx, GetServiceAccountNamespaceAssignmentsRequestSchema);
       const namespace = found(ctx.store.namespaces.get(request.namespace), "namespace", request.namespace).namespace;
       const tag = `service-account-assignments:${namespace}`;
-      const size = resolvePageSize(request.pageSize);
-      const page = ctx.store.serviceAccounts.page(decodePageToken(tag, request.pageToken), size, (sa) => {
+      const page = keyedPage(ctx.store.serviceAccounts, tag, request, (sa) => {
         const scoped = sa.spec?.namespaceScopedAccess;
         const project = sa.spec?.projectScopedAccess;
         const projectAccess = ctx.projects ? project?.namespaceAccesses[namespace] : undefined;
@@ -134,7 +131,7 @@ export const namespaceRoutes: Route[] = [
       });
       return respond(GetServiceAccountNamespaceAssignmentsResponseSchema, {
         serviceAccounts: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },

@@ -1,4 +1,5 @@
 import { invalidArgument } from "./api-error.js";
+import type { SortedView } from "./sorted-collection.js";
 
 /** DEFAULT_PAGE_SIZE is the page size of every list call that does not ask for one (docs/temporal-cloud-api.md, "Pagination"). */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -62,4 +63,19 @@ export function pageById<T extends { id: string }>(rows: readonly T[], tag: stri
   const slice = start < 0 ? [] : sorted.slice(start, start + size);
   const more = start >= 0 && start + size < sorted.length;
   return { rows: slice, nextPageToken: more ? encodePageToken(tag, slice.at(-1)!.id) : "" };
+}
+
+/**
+ * keyedPage is one page of a list the store keeps in key order: the rows `select` keeps after
+ * the key the request's token carries, and the token of the next page ("" on the last).
+ */
+export function keyedPage<T, R>(
+  view: SortedView<T>,
+  tag: string,
+  request: { pageSize: number; pageToken: string },
+  select: (item: T) => R | undefined,
+): { rows: R[]; nextPageToken: string } {
+  const size = resolvePageSize(request.pageSize);
+  const page = view.page(decodePageToken(tag, request.pageToken), size, select);
+  return { rows: page.rows, nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey) };
 }

@@ -34,7 +34,7 @@ import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_
 import { projectRoleOf, requireProjectAdmin, roleOf, validateProjectRole } from "./access-policy.js";
 import { invalidArgument } from "./api-error.js";
 import type { OperationRecord } from "./async-operations.js";
-import { decodePageToken, encodePageToken, pageById, resolvePageSize } from "./page-token.js";
+import { keyedPage, pageById, resolvePageSize } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Route, type RouteContext } from "./route.js";
 import type { PrincipalKind } from "./simulator-store.js";
 
@@ -136,12 +136,11 @@ export const projectRoutes: Route[] = [
     cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetProjectsRequestSchema);
-      const size = resolvePageSize(request.pageSize);
       const only = request.projectIds.length > 0 ? new Set(request.projectIds) : undefined;
-      const page = ctx.store.projects.page(decodePageToken(PROJECTS_TAG, request.pageToken), size, (p) => (only === undefined || only.has(p.id) ? p : undefined));
+      const page = keyedPage(ctx.store.projects, PROJECTS_TAG, request, (p) => (only === undefined || only.has(p.id) ? p : undefined));
       return respond(GetProjectsResponseSchema, {
         projects: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(PROJECTS_TAG, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },
@@ -192,11 +191,11 @@ export const projectRoutes: Route[] = [
       const request = parse(ctx, GetUserProjectAssignmentsRequestSchema);
       const projectId = found(ctx.store.projects.get(request.projectId), "project", request.projectId).id;
       const tag = assignmentTag("user-assignments", projectId);
-      const page = ctx.store.users.page(decodePageToken(tag, request.pageToken), resolvePageSize(request.pageSize), (user) => {
+      const page = keyedPage(ctx.store.users, tag, request, (user) => {
         const access = projectAccessOf(user.spec?.access, projectId);
         return access && create(UserProjectAssignmentSchema, { id: user.id, email: user.spec?.email ?? "", resourceVersion: user.resourceVersion, ...access });
       });
-      return respond(GetUserProjectAssignmentsResponseSchema, { users: page.rows, nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey) });
+      return respond(GetUserProjectAssignmentsResponseSchema, { users: page.rows, nextPageToken: page.nextPageToken });
     },
   },
   {
@@ -207,11 +206,11 @@ export const projectRoutes: Route[] = [
       const request = parse(ctx, GetServiceAccountProjectAssignmentsRequestSchema);
       const projectId = found(ctx.store.projects.get(request.projectId), "project", request.projectId).id;
       const tag = assignmentTag("service-account-assignments", projectId);
-      const page = ctx.store.serviceAccounts.page(decodePageToken(tag, request.pageToken), resolvePageSize(request.pageSize), (sa) => {
+      const page = keyedPage(ctx.store.serviceAccounts, tag, request, (sa) => {
         const access = serviceAccountProjectAccess(sa.spec, projectId);
         return access && create(ServiceAccountProjectAssignmentSchema, { id: sa.id, name: sa.spec?.name ?? "", resourceVersion: sa.resourceVersion, ...access });
       });
-      return respond(GetServiceAccountProjectAssignmentsResponseSchema, { serviceAccounts: page.rows, nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey) });
+      return respond(GetServiceAccountProjectAssignmentsResponseSchema, { serviceAccounts: page.rows, nextPageToken: page.nextPageToken });
     },
   },
   {
@@ -238,10 +237,10 @@ export const projectRoutes: Route[] = [
       const request = parse(ctx, GetProjectScopedServiceAccountsRequestSchema);
       const projectId = found(ctx.store.projects.get(request.projectId), "project", request.projectId).id;
       const tag = assignmentTag("project-service-accounts", projectId);
-      const page = ctx.store.serviceAccounts.page(decodePageToken(tag, request.pageToken), resolvePageSize(request.pageSize), (sa) =>
+      const page = keyedPage(ctx.store.serviceAccounts, tag, request, (sa) =>
         sa.spec?.projectScopedAccess?.projectId === projectId ? sa : undefined,
       );
-      return respond(GetProjectScopedServiceAccountsResponseSchema, { serviceAccounts: page.rows, nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey) });
+      return respond(GetProjectScopedServiceAccountsResponseSchema, { serviceAccounts: page.rows, nextPageToken: page.nextPageToken });
     },
   },
 ];

@@ -37,7 +37,7 @@ import {
 import { alreadyExists, invalidArgument } from "./api-error.js";
 import { atVersion } from "./api-version.js";
 import { submitNamespaceAccess } from "./namespace-access.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { keyedPage } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Caller, type Route } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
@@ -194,12 +194,10 @@ export const serviceAccountRoutes: Route[] = [
     cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetServiceAccountsRequestSchema);
-      const size = resolvePageSize(request.pageSize);
-      const after = decodePageToken("service-accounts", request.pageToken);
-      const page = ctx.store.serviceAccounts.page(after, size, (sa) => atVersion(ctx.projects, sa));
+      const page = keyedPage(ctx.store.serviceAccounts, "service-accounts", request, (sa) => atVersion(ctx.projects, sa));
       return respond(GetServiceAccountsResponseSchema, {
         serviceAccount: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken("service-accounts", page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },

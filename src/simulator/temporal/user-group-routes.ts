@@ -30,7 +30,7 @@ import { isAdminRole, isEmail, normalizeAccess, requireAccountAdmin, roleOf, sam
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./api-error.js";
 import { atVersion } from "./api-version.js";
 import { submitNamespaceAccess } from "./namespace-access.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { keyedPage } from "./page-token.js";
 import {
   found,
   nothingToChange,
@@ -131,12 +131,10 @@ export const userGroupRoutes: Route[] = [
     cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetUserGroupsRequestSchema);
-      const size = resolvePageSize(request.pageSize);
-      const after = decodePageToken(GROUPS_TAG, request.pageToken);
       const { namespace, displayName } = request;
       const googleEmail = request.googleGroup?.emailAddress.toLowerCase() ?? "";
       const idpId = request.scimGroup?.idpId ?? "";
-      const page = ctx.store.userGroups.page(after, size, (group) => {
+      const page = keyedPage(ctx.store.userGroups, GROUPS_TAG, request, (group) => {
         const spec = group.spec;
         if (namespace !== "" && !groupHasNamespaceAccess(group, namespace)) return undefined;
         if (displayName !== "" && spec?.displayName !== displayName) return undefined;
@@ -148,7 +146,7 @@ export const userGroupRoutes: Route[] = [
       });
       return respond(GetUserGroupsResponseSchema, {
         groups: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(GROUPS_TAG, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },
@@ -321,13 +319,12 @@ export const userGroupRoutes: Route[] = [
     handle(ctx) {
       const request = parse(ctx, GetUserGroupMembersRequestSchema);
       const members = found(ctx.store.groupMembers(request.groupId), "user group", request.groupId);
-      const size = resolvePageSize(request.pageSize);
       const tag = `user-group-members:${request.groupId}`;
       // (uncertain, docs/temporal-cloud-api.md, "Pagination") member order is undocumented; ascending user id.
-      const page = members.page(decodePageToken(tag, request.pageToken), size, (m) => m);
+      const page = keyedPage(members, tag, request, (m) => m);
       return respond(GetUserGroupMembersResponseSchema, {
         members: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken(tag, page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },

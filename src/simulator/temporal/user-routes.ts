@@ -27,7 +27,7 @@ import {
 import { alreadyExists, failedPrecondition, invalidArgument } from "./api-error.js";
 import { atVersion } from "./api-version.js";
 import { submitNamespaceAccess } from "./namespace-access.js";
-import { decodePageToken, encodePageToken, resolvePageSize } from "./page-token.js";
+import { keyedPage } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Route } from "./route.js";
 import type { SimulatorStore } from "./simulator-store.js";
 
@@ -64,19 +64,17 @@ export const userRoutes: Route[] = [
     cacheable: true,
     handle(ctx) {
       const request = parse(ctx, GetUsersRequestSchema);
-      const size = resolvePageSize(request.pageSize);
-      const after = decodePageToken("users", request.pageToken);
       // (uncertain, docs/temporal-cloud-api.md, "Filters") case sensitivity of the email filter; addresses compare case-insensitively.
       const email = request.email.toLowerCase();
       const { namespace } = request;
-      const page = ctx.store.users.page(after, size, (user) => {
+      const page = keyedPage(ctx.store.users, "users", request, (user) => {
         if (email !== "" && user.spec?.email.toLowerCase() !== email) return undefined;
         if (namespace !== "" && !userHasNamespaceAccess(user, namespace)) return undefined;
         return atVersion(ctx.projects, user);
       });
       return respond(GetUsersResponseSchema, {
         users: page.rows,
-        nextPageToken: page.nextKey === undefined ? "" : encodePageToken("users", page.nextKey),
+        nextPageToken: page.nextPageToken,
       });
     },
   },
