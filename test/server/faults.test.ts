@@ -17,7 +17,8 @@ describe("syncs under injected faults", () => {
     expect(report.faultsInjected).toBeGreaterThan(0);
   });
 
-  it("5 syncs of a generated account match the fault-free sync", async () => {
+  // The two below run side by side: the second mostly waits out the retry policy's backoff.
+  it.concurrent("5 syncs of a generated account match the fault-free sync", async () => {
     const account = generateAccount({ users: 1_500, serviceAccounts: 120, namespaces: 12, groups: 40, customRoles: 6, apiKeys: 1_200, seed: 5 });
     const report = await compareSyncsUnderFaults({ account, apiKey: account.apiKey, runs: 5, seed: 4 });
     expect(report).toMatchObject({ runs: 5, matched: 5, failed: 0 });
@@ -25,7 +26,7 @@ describe("syncs under injected faults", () => {
     expect(report.retries).toBeGreaterThan(10);
   });
 
-  it("when the upstream stays down the sync fails with UNAVAILABLE, never with partial data", async () => {
+  it.concurrent("when the upstream stays down the sync fails with UNAVAILABLE, never with partial data", async () => {
     const stack = await startStack({ simulator: { faults: { status503: 1, onlyPaths: /\/cloud\/users$/ } } });
     try {
       const store = createMemoryStore();
