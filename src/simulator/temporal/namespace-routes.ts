@@ -21,7 +21,7 @@ import {
   type NamespaceAccess,
 } from "../../gen/temporal/api/cloud/identity/v1/message_pb.js";
 import { isAdminRole, roleOf } from "./access-policy.js";
-import { keyedPage, pageById, resolvePageSize } from "./page-token.js";
+import { keyedPage, pageById } from "./page-token.js";
 import { found, parse, respond, type Route } from "./route.js";
 
 const NAMESPACES_TAG = "namespaces";
@@ -144,7 +144,7 @@ export const namespaceRoutes: Route[] = [
       const namespace = found(ctx.store.namespaces.get(request.namespace), "namespace", request.namespace).namespace;
       const tag = `user-group-assignments:${namespace}`;
       const withAccess = Array.from(ctx.store.userGroups.values()).filter((g) => namespaceAccessOf(g.spec?.access, namespace) !== undefined);
-      const page = pageById(withAccess, tag, request.pageToken, resolvePageSize(request.pageSize));
+      const page = pageById(withAccess, tag, request);
       return respond(GetUserGroupNamespaceAssignmentsResponseSchema, {
         groups: page.rows.map((group) =>
           create(UserGroupNamespaceAssignmentSchema, {

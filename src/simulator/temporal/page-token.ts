@@ -56,9 +56,10 @@ export function decodePageToken(tag: string, token: string): string | undefined 
  * the rows are sorted by id here, and the page starts after the id its token carries, like
  * every keyed list of the simulator.
  */
-export function pageById<T extends { id: string }>(rows: readonly T[], tag: string, token: string, size: number): { rows: T[]; nextPageToken: string } {
+export function pageById<T extends { id: string }>(rows: readonly T[], tag: string, request: { pageSize: number; pageToken: string }): { rows: T[]; nextPageToken: string } {
+  const size = resolvePageSize(request.pageSize);
   const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = decodePageToken(tag, token);
+  const after = decodePageToken(tag, request.pageToken);
   const start = after === undefined ? 0 : sorted.findIndex((row) => row.id > after);
   const slice = start < 0 ? [] : sorted.slice(start, start + size);
   const more = start >= 0 && start + size < sorted.length;

@@ -34,7 +34,7 @@ import { ResourceState } from "../../gen/temporal/api/cloud/resource/v1/message_
 import { projectRoleOf, requireProjectAdmin, roleOf, validateProjectRole } from "./access-policy.js";
 import { invalidArgument } from "./api-error.js";
 import type { OperationRecord } from "./async-operations.js";
-import { keyedPage, pageById, resolvePageSize } from "./page-token.js";
+import { keyedPage, pageById } from "./page-token.js";
 import { found, nothingToChange, parse, requireVersion, respond, type Route, type RouteContext } from "./route.js";
 import type { PrincipalKind } from "./simulator-store.js";
 
@@ -225,7 +225,7 @@ export const projectRoutes: Route[] = [
         const access = projectAccessOf(group.spec?.access, projectId);
         return access ? [create(UserGroupProjectAssignmentSchema, { id: group.id, displayName: group.spec?.displayName ?? "", resourceVersion: group.resourceVersion, ...access })] : [];
       });
-      const page = pageById(rows, tag, request.pageToken, resolvePageSize(request.pageSize));
+      const page = pageById(rows, tag, request);
       return respond(GetUserGroupProjectAssignmentsResponseSchema, { groups: page.rows, nextPageToken: page.nextPageToken });
     },
   },
